@@ -1,0 +1,87 @@
+import type { DescMessage, MessageJsonType, MessageShape } from '@bufbuild/protobuf';
+import { IncidentReportedSchema } from './gen/leakresponse/intake/v1/events_pb.js';
+import { type EventTopic, TOPICS } from './topics.js';
+
+/** What the system knows about one event type. */
+export interface EventRegistration {
+  /** the generated message schema of the event's data */
+  readonly schema: DescMessage;
+  /** the topic the event is published on (its producing aggregate's topic) */
+  readonly topic: EventTopic;
+  /** version of the event's data schema (the major version of its proto package) */
+  readonly schemaVersion: number;
+}
+
+/**
+ * Every event type of the system, keyed by its short name: the message name in `proto/`, which is also
+ * the `type` the deciders emit and the event store keeps. Short names are unique across domains; the
+ * wire carries the fully-qualified name (`schema.typeName`). To add an event, see docs/contracts.md.
+ */
+export const EVENT_REGISTRY = {
+  IncidentReported: { schema: IncidentReportedSchema, topic: TOPICS.intakeCase, schemaVersion: 1 },
+} as const satisfies Record<string, EventRegistration>;
+
+type Registry = typeof EVENT_REGISTRY;
+
+/** The short name of a registered event type, e.g. `'IncidentReported'`. */
+export type EventTypeName = keyof Registry;
+
+/** The generated schema of an event type. */
+export type EventSchema<K extends EventTypeName> = Registry[K]['schema'];
+
+/** The typed message of an event type's data (what `decodeEvent` returns). */
+export type EventData<K extends EventTypeName> = MessageShape<EventSchema<K>>;
+
+/** The protobuf JSON form of an event type's data (what the event store keeps in jsonb). */
+export type EventJson<K extends EventTypeName> = MessageJsonType<EventSchema<K>>;
+
+/** All registered short names. */
+export const EVENT_TYPE_NAMES: readonly EventTypeName[] = Object.freeze(
+  Object.keys(EVENT_REGISTRY) as EventTypeName[],
+);
+
+/** Schema version per event type (1 for all so far). */
+export const SCHEMA_VERSION: { readonly [K in EventTypeName]: Registry[K]['schemaVersion'] } = Object.freeze(
+  Object.fromEntries(EVENT_TYPE_NAMES.map((type) => [type, EVENT_REGISTRY[type].schemaVersion])) as {
+    [K in EventTypeName]: Registry[K]['schemaVersion'];
+  },
+);
+
+const typeByFullName: ReadonlyMap<string, EventTypeName> = indexByFullName();
+
+function indexByFullName(): Map<string, EventTypeName> {
+  const index = new Map<string, EventTypeName>();
+  for (const type of EVENT_TYPE_NAMES) {
+    const schema: DescMessage = EVENT_REGISTRY[type].schema;
+    // The key must be the message's own name so the store's `type` and the proto cannot drift apart.
+    if (schema.name !== type) {
+      throw new Error(`event registry key '${type}' does not match its message name '${schema.typeName}'`);
+    }
+    index.set(schema.typeName, type);
+  }
+  return index;
+}
+
+export function isEventTypeName(value: string): value is EventTypeName {
+  return Object.hasOwn(EVENT_REGISTRY, value);
+}
+
+/** The registration of a registered short name, or `undefined`. */
+export function registrationOf(type: string): EventRegistration | undefined {
+  return isEventTypeName(type) ? EVENT_REGISTRY[type] : undefined;
+}
+
+/** The fully-qualified protobuf name carried in `Envelope.type`, e.g. `leakresponse.intake.v1.IncidentReported`. */
+export function fullTypeNameOf(type: EventTypeName): string {
+  return EVENT_REGISTRY[type].schema.typeName;
+}
+
+/** The short name of a fully-qualified protobuf name, or `undefined` when it is not registered. */
+export function eventTypeOfFullName(fullName: string): EventTypeName | undefined {
+  return typeByFullName.get(fullName);
+}
+
+/** The topic an event type is published on. */
+export function topicFor(type: EventTypeName): EventTopic {
+  return EVENT_REGISTRY[type].topic;
+}
