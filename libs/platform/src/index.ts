@@ -67,6 +67,13 @@ export {
   IsToken,
   parseByteSize,
 } from './config/rules.js';
+// database
+export {
+  type MigrationClass,
+  openServiceDatabase,
+  ServiceDatabaseModule,
+  type ServiceDatabaseOptions,
+} from './database/service-database.js';
 // health
 export type {
   BrokerHealthIndicatorSource,

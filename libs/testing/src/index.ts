@@ -13,4 +13,4 @@ export {
 } from './kafka.js';
 export { uniqueName } from './names.js';
 export { type InfraSettings, resolveInfraSettings } from './settings.js';
-export { type WaitForOptions, WaitForTimeoutError, waitFor } from './wait-for.js';
+export { eventually, type WaitForOptions, WaitForTimeoutError, waitFor } from './wait-for.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WaitForTimeoutError, waitFor } from './wait-for.js';
+import { eventually, WaitForTimeoutError, waitFor } from './wait-for.js';
 
 describe('waitFor', () => {
   it('returns the first truthy result', async () => {
@@ -8,9 +8,14 @@ describe('waitFor', () => {
     expect(result).toBe('ready after 3');
   });
 
-  it('treats an assertion that stops throwing as success', async () => {
+  it('keeps polling while a lookup finds nothing (undefined)', async () => {
+    const found: Array<string | undefined> = [undefined, undefined, 'item'];
+    await expect(waitFor(() => found.shift(), { intervalMs: 1 })).resolves.toBe('item');
+  });
+
+  it('eventually: retries an assertion until it stops throwing', async () => {
     let calls = 0;
-    await waitFor(
+    await eventually(
       async () => {
         calls++;
         expect(calls).toBe(4);

@@ -16,13 +16,14 @@ export class WaitForTimeoutError extends Error {
  * Calls `fn` until it succeeds, then returns what it returned: the condition is polled, never
  * slept on, so the test goes on as soon as it holds.
  *
- * An attempt succeeds when `fn` neither throws nor rejects and returns something other than
- * `false`, `null`, `0`, `''` or `NaN`. A callback that returns nothing (`undefined`) succeeds
- * when it does not throw, so assertions work as conditions:
- * `await waitFor(async () => expect(await count()).toBe(3))`.
- * Hence a lookup that may be `undefined` must say so: `() => list.find(f) !== undefined`.
+ * An attempt succeeds when `fn` neither throws nor rejects and returns a truthy value, so a
+ * lookup works as it reads: `await waitFor(() => list.find(f))` returns the item once it is there.
+ * For assertions (which return nothing), use {@link eventually}.
  */
-export async function waitFor<T>(fn: () => T | Promise<T>, options: WaitForOptions = {}): Promise<T> {
+export async function waitFor<T>(
+  fn: () => T | Promise<T>,
+  options: WaitForOptions = {},
+): Promise<Exclude<T, undefined | null | false | '' | 0>> {
   const { timeoutMs = 10_000, intervalMs = 50, message = 'the condition' } = options;
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -31,7 +32,7 @@ export async function waitFor<T>(fn: () => T | Promise<T>, options: WaitForOptio
     attempts++;
     try {
       const result = await fn();
-      if (result === undefined || result) return result;
+      if (result) return result as Exclude<T, undefined | null | false | '' | 0>;
       lastError = undefined;
     } catch (error) {
       lastError = error;
@@ -47,4 +48,18 @@ export async function waitFor<T>(fn: () => T | Promise<T>, options: WaitForOptio
       cause: lastError,
     },
   );
+}
+
+/**
+ * Retries an assertion until it passes: `await eventually(async () => expect(await count()).toBe(3))`.
+ * On timeout the last assertion error is reported.
+ */
+export async function eventually(
+  assertion: () => void | Promise<void>,
+  options: WaitForOptions = {},
+): Promise<void> {
+  await waitFor(async () => {
+    await assertion();
+    return true;
+  }, options);
 }

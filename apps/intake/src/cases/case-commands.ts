@@ -1,0 +1,95 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, type ICommandHandler, type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
+import { DataSource } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
+import type { DataKindJson } from '#libs/contracts';
+import { type Actor, EventStore, foldEvents, handleCommand, NotFoundError } from '#libs/event-store';
+import { type CaseEvent, type CaseState, type CountInput, caseDecider } from './domain/case.decider.js';
+import type { CaseResponseDto, CountDto, DataKind, ReportIncidentDto } from './report-incident.dto.js';
+
+export const CASE_STREAM_PREFIX = 'case-';
+const streamIdOf = (caseId: string) => `${CASE_STREAM_PREFIX}${caseId}`;
+
+export class ReportIncidentCommand {
+  constructor(
+    readonly input: ReportIncidentDto,
+    readonly actor: Actor,
+    readonly now: Date,
+    readonly correlationId?: string,
+  ) {}
+}
+
+export class GetCaseQuery {
+  constructor(readonly caseId: string) {}
+}
+
+const toDataKindJson = (kind: DataKind) => `DATA_KIND_${kind.toUpperCase()}` as DataKindJson;
+
+/** The DTO has already checked that a value is present unless the precision is unknown. */
+const toCountInput = (count: CountDto): CountInput =>
+  count.precision === 'unknown'
+    ? { precision: 'unknown' }
+    : { precision: count.precision, value: count.value ?? Number.NaN };
+
+function toResponse(caseId: string, state: CaseState, version: number): CaseResponseDto {
+  if (state.status === 'none') throw new NotFoundError(`case ${caseId} does not exist`);
+  return {
+    caseId,
+    caseNumber: state.caseNumber,
+    contractId: state.contractId,
+    status: state.status,
+    discoveredAt: state.discoveredAt,
+    version,
+  };
+}
+
+@CommandHandler(ReportIncidentCommand)
+export class ReportIncidentHandler implements ICommandHandler<ReportIncidentCommand, CaseResponseDto> {
+  constructor(
+    @Inject(EventStore) private readonly store: EventStore,
+    @Inject(DataSource) private readonly dataSource: DataSource,
+  ) {}
+
+  async execute({ input, actor, now, correlationId }: ReportIncidentCommand): Promise<CaseResponseDto> {
+    const caseId = uuidv7();
+    return this.dataSource.transaction(async (manager) => {
+      const [{ n }] = await manager.query("SELECT nextval('case_number_seq') AS n");
+      const caseNumber = `INC-${now.getUTCFullYear()}-${String(n).padStart(6, '0')}`;
+      const result = await handleCommand(
+        this.store,
+        streamIdOf(caseId),
+        caseDecider,
+        {
+          type: 'ReportIncident',
+          data: {
+            caseId,
+            caseNumber,
+            contractId: input.contractId,
+            discoveredAt: new Date(input.discoveredAt),
+            occurredAt: input.occurredAt ? new Date(input.occurredAt) : undefined,
+            dataKinds: input.dataKinds.map(toDataKindJson),
+            persons: toCountInput(input.persons),
+            records: toCountInput(input.records),
+          },
+          metadata: { now, actor: { id: actor.id, role: actor.role } },
+        },
+        { caseId, occurredAt: now.toISOString(), actor, correlationId },
+        { manager },
+      );
+      return toResponse(caseId, result.state, result.nextVersion);
+    });
+  }
+}
+
+@QueryHandler(GetCaseQuery)
+export class GetCaseHandler implements IQueryHandler<GetCaseQuery, CaseResponseDto> {
+  constructor(@Inject(EventStore) private readonly store: EventStore) {}
+
+  async execute({ caseId }: GetCaseQuery): Promise<CaseResponseDto> {
+    const events = await this.store.readStream(streamIdOf(caseId));
+    const state = foldEvents(caseDecider, events as unknown as CaseEvent[]);
+    return toResponse(caseId, state, events.length);
+  }
+}
+
+export const CASE_HANDLERS = [ReportIncidentHandler, GetCaseHandler];

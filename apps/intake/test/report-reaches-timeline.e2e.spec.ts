@@ -1,0 +1,147 @@
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeEnvelope, decodeEventJson, TOPICS } from '#libs/contracts';
+import { createServiceApp, DatabaseConfig, KafkaConfig, type ServiceApp } from '#libs/platform';
+import {
+  createTestDataSource,
+  dropSchema,
+  readAllFromTopic,
+  testConfig,
+  uniqueName,
+  waitFor,
+} from '#libs/testing';
+import { TimelineModule } from '../../timeline/src/timeline.module.js';
+import { IntakeModule } from '../src/intake.module.js';
+
+/**
+ * The foundation's end-to-end proof: a report accepted over HTTP by intake is appended to intake's
+ * event store, published by the outbox relay to Kafka (keyed by case id), consumed by timeline's
+ * consumer runner, and shown by timeline's API. Real PostgreSQL, real Kafka, both services in this
+ * process, each on its own schema.
+ */
+const intakeSchema = uniqueName('e2e_intake');
+const timelineSchema = uniqueName('e2e_timeline');
+const config = { database: DatabaseConfig, kafka: KafkaConfig };
+
+function serviceEnv(schema: string, name: string) {
+  const { databaseUrl, kafkaBrokers } = testConfig();
+  return {
+    DATABASE_URL: databaseUrl,
+    DB_SCHEMA: schema,
+    KAFKA_BROKERS: kafkaBrokers.join(','),
+    SERVICE_NAME: name,
+    DATA_RESIDENCY_REGION: 'jp',
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    HTTP_PORT: '0',
+  };
+}
+
+let intake: ServiceApp<typeof config>;
+let timeline: ServiceApp<typeof config>;
+
+beforeAll(async () => {
+  intake = await createServiceApp(IntakeModule, {
+    name: 'intake',
+    config,
+    env: serviceEnv(intakeSchema, intakeSchema.replaceAll('_', '-')),
+  });
+  timeline = await createServiceApp(TimelineModule, {
+    name: 'timeline',
+    config,
+    env: serviceEnv(timelineSchema, timelineSchema.replaceAll('_', '-')),
+  });
+  await Promise.all([intake.app.init(), timeline.app.init()]);
+});
+
+afterAll(async () => {
+  await Promise.allSettled([intake?.app.close(), timeline?.app.close()]);
+  const ds = await createTestDataSource();
+  await dropSchema(ds, intakeSchema);
+  await dropSchema(ds, timelineSchema);
+  await ds.destroy();
+});
+
+const report = {
+  contractId: '6f1c2b9e-1111-4111-8111-111111111111',
+  discoveredAt: '2026-11-20T08:30:00.000Z',
+  occurredAt: '2026-11-19T22:00:00.000Z',
+  dataKinds: ['name', 'email'],
+  persons: { precision: 'about', value: 1200 },
+  records: { precision: 'unknown' },
+};
+
+describe('a report travels from intake through Kafka to the timeline', () => {
+  it('both services are ready: database and broker answer', async () => {
+    await request(intake.app.getHttpServer()).get('/health/ready').expect(200);
+    await request(timeline.app.getHttpServer()).get('/health/ready').expect(200);
+  });
+
+  it('accepts the report, publishes IncidentReported keyed by case id, and the timeline shows it', async () => {
+    const created = await request(intake.app.getHttpServer()).post('/cases').send(report).expect(201);
+    const caseId: string = created.body.caseId;
+    expect(created.body).toMatchObject({ status: 'reported', contractId: report.contractId, version: 1 });
+    expect(created.body.caseNumber).toMatch(/^INC-\d{4}-\d{6}$/);
+    expect(created.headers.etag).toBe('"1"');
+
+    await request(intake.app.getHttpServer())
+      .get(`/cases/${caseId}`)
+      .expect(200)
+      .expect((res) => expect(res.body.caseNumber).toBe(created.body.caseNumber));
+
+    // On the wire: the protobuf envelope on the intake topic, keyed by the case id.
+    const onKafka = await waitFor(
+      async () => {
+        const messages = await readAllFromTopic(TOPICS.intakeCase, { timeoutMs: 5_000 });
+        return messages.find((message) => message.key === caseId);
+      },
+      { timeoutMs: 30_000, message: `IncidentReported of case ${caseId} never reached Kafka` },
+    );
+    expect(onKafka.value).not.toBeNull();
+    const envelope = decodeEnvelope(onKafka.value as Buffer);
+    expect(envelope.caseId).toBe(caseId);
+    expect(onKafka.headers['event-type']).toBe('leakresponse.intake.v1.IncidentReported');
+    expect(decodeEventJson(envelope).data).toMatchObject({
+      contractId: report.contractId,
+      quantity: { persons: { precision: 'COUNT_PRECISION_ESTIMATED_ABOUT', value: '1200' } },
+    });
+
+    // Through the timeline's consumer into its API.
+    const entries = await waitFor(
+      async () => {
+        const res = await request(timeline.app.getHttpServer()).get(`/cases/${caseId}/events`);
+        return res.status === 200 ? res.body : undefined;
+      },
+      { timeoutMs: 30_000, message: `case ${caseId} never appeared on the timeline` },
+    );
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({
+      type: 'IncidentReported',
+      streamId: `case-${caseId}`,
+      streamVersion: 1,
+      actor: { kind: 'user' },
+      data: { caseNumber: created.body.caseNumber },
+    });
+  });
+
+  it('refuses a bad report with a 400 that names the field, and stores nothing', async () => {
+    const res = await request(intake.app.getHttpServer())
+      .post('/cases')
+      .send({ ...report, persons: { precision: 'exact', value: -3 } })
+      .expect(400);
+    expect(JSON.stringify(res.body.error.details)).toContain('persons');
+    const ds = await createTestDataSource();
+    const [{ count }] = await ds.query(
+      `SELECT count(*)::int AS count FROM "${intakeSchema}".events WHERE data->>'contractId' = $1 AND data->'quantity'->'persons'->>'value' = '-3'`,
+      [report.contractId],
+    );
+    await ds.destroy();
+    expect(count).toBe(0);
+  });
+
+  it('answers 404 for a case that does not exist, on both services', async () => {
+    const unknown = '0190a5b2-0000-7000-8000-000000000000';
+    await request(intake.app.getHttpServer()).get(`/cases/${unknown}`).expect(404);
+    await request(timeline.app.getHttpServer()).get(`/cases/${unknown}/events`).expect(404);
+  });
+});
