@@ -48,5 +48,7 @@ export interface Transport {
   subscribe(options: SubscribeOptions, handler: MessageHandler): Promise<Subscription>;
   /** make sure the topics exist (Kafka: create with the configured partitions if missing) */
   ensureTopics(topics: string[]): Promise<void>;
+  /** resolves when the broker answers a cheap request (Kafka: describe the cluster); for `/health/ready` */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
