@@ -9,6 +9,7 @@ import {
   Partitioners,
   type Producer,
   type RetryOptions,
+  type SASLOptions,
 } from 'kafkajs';
 import { MessagingConfigError, TransportClosedError } from '../errors.js';
 import { describeError, type MessagingLogger, silentLogger } from '../logger.js';
@@ -26,6 +27,10 @@ import { kafkaLogCreator, kafkaLogLevel } from './kafka-log-creator.js';
 export interface KafkaTransportOptions {
   brokers: string[];
   clientId?: string;
+  /** connect over TLS (with the system's trusted CAs) */
+  ssl?: boolean;
+  /** SASL authentication; leave out for none */
+  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
   logger?: MessagingLogger;
   /** lowest kafkajs log level forwarded to `logger` (default 'warn': kafkajs is chatty at info) */
   kafkaLogLevel?: 'error' | 'warn' | 'info' | 'debug' | 'silent';
@@ -102,6 +107,8 @@ export class KafkaTransport implements Transport {
     this.kafka = new Kafka({
       clientId: options.clientId ?? DEFAULTS.clientId,
       brokers: options.brokers,
+      ssl: options.ssl ?? false,
+      ...(options.sasl ? { sasl: options.sasl as SASLOptions } : {}),
       connectionTimeout: options.connectionTimeoutMs,
       requestTimeout: options.requestTimeoutMs,
       retry: options.retry,

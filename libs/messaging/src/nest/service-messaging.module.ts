@@ -16,6 +16,11 @@ export function serviceMessagingModule(): DynamicModule {
         kind: 'kafka',
         brokers: [...kafka.brokers],
         clientId: kafka.clientId,
+        ssl: kafka.ssl,
+        sasl:
+          kafka.saslMechanism && kafka.saslUsername && kafka.saslPassword
+            ? { mechanism: kafka.saslMechanism, username: kafka.saslUsername, password: kafka.saslPassword }
+            : undefined,
         logger: logger.child({ component: 'kafka' }),
       }),
     }),
