@@ -56,7 +56,8 @@ export interface RecordedEvent<TType extends string = string, TData = unknown> {
   streamVersion: number;
   type: TType;
   data: TData;
-  metadata: Required<Pick<EventMetadata, 'occurredAt' | 'actor'>> & EventMetadata & { eventId: string; schemaVersion: number };
+  metadata: Required<Pick<EventMetadata, 'occurredAt' | 'actor'>> &
+    EventMetadata & { eventId: string; schemaVersion: number };
   recordedAt: string;
   transactionId: string;
   position: string;
