@@ -12,9 +12,21 @@ export KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:9092}"
 export DATA_RESIDENCY_REGION="${DATA_RESIDENCY_REGION:-jp}"
 export NODE_ENV="${NODE_ENV:-development}"
 export KAFKAJS_NO_PARTITIONER_WARNING=1
+# Local http: the session cookie cannot be Secure here.
+export AUTH_COOKIE_SECURE="${AUTH_COOKIE_SECURE:-false}"
+
+# Development keys (access-token key pair, link key): made once into deploy/local/.state/dev-keys.env.
+# Every service gets AUTH_PUBLIC_KEYS and LINK_SIGNING_KEY; only identity gets AUTH_SIGNING_KEY.
+DEV_KEYS_FILE="$(node deploy/local/dev-keys.mjs)"
+set -a
+# shellcheck source=/dev/null
+source "$DEV_KEYS_FILE"
+set +a
+IDENTITY_SIGNING_KEY="$AUTH_SIGNING_KEY"
+unset AUTH_SIGNING_KEY
 
 # name:port of every service (the port is also its default HTTP_PORT)
-SERVICES=(intake:3001 timeline:3005)
+SERVICES=(identity:3006 intake:3001 timeline:3005)
 
 bash deploy/local/infra.sh up
 [[ -d dist/apps ]] || npm run build
@@ -30,7 +42,16 @@ trap stop INT TERM EXIT
 
 for entry in "${SERVICES[@]}"; do
   name="${entry%%:*}" port="${entry##*:}"
-  HTTP_PORT="$port" node "dist/apps/$name/src/main.js" &
+  if [[ "$name" == identity ]]; then
+    # Anomaly alerts are mailed through SMTP_* (default: a catcher on 127.0.0.1:1025, e.g. compose's mailpit;
+    # without one, deliveries are retried and logged, nothing is lost).
+    AUTH_SIGNING_KEY="$IDENTITY_SIGNING_KEY" HTTP_PORT="$port" \
+      SMTP_HOST="${SMTP_HOST:-127.0.0.1}" SMTP_PORT="${SMTP_PORT:-1025}" SMTP_TLS="${SMTP_TLS:-none}" \
+      MAIL_FROM="${MAIL_FROM:-Leak Response <noreply@leak-response.local>}" \
+      node "dist/apps/$name/src/main.js" &
+  else
+    HTTP_PORT="$port" node "dist/apps/$name/src/main.js" &
+  fi
   pids+=("$!")
 done
 
@@ -47,4 +68,6 @@ for entry in "${SERVICES[@]}"; do
   exit 1
 done
 echo "[start] all services ready; Ctrl-C stops them"
+echo "[start] first run? create the first admin (docs/identity.md):"
+echo "[start]   DATABASE_URL=$DATABASE_URL DATA_RESIDENCY_REGION=$DATA_RESIDENCY_REGION node dist/apps/identity/src/cli/bootstrap-admin.js --email you@example.jp --name 'Your Name' --org-name 'Your company' --generate"
 wait -n

@@ -1,7 +1,8 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { auditMigrations } from '#libs/audit';
 import { eventStoreMigrations } from '#libs/event-store';
 import { messagingMigrations } from '#libs/messaging';
-import type { MigrationClass } from '#libs/platform';
+import type { MigrationClass, MigrationContext } from '#libs/platform';
 
 /** Intake's own tables beside the event store: the case-number sequence. */
 function caseNumberMigration(schema: string): MigrationClass {
@@ -19,6 +20,12 @@ function caseNumberMigration(schema: string): MigrationClass {
   };
 }
 
-export function intakeMigrations(schema: string): MigrationClass[] {
-  return [...eventStoreMigrations(schema), ...messagingMigrations(schema), caseNumberMigration(schema)];
+/** Every migration of intake, in order; the access log's come last (they grant on every table). */
+export function intakeMigrations(schema: string, context: MigrationContext = {}): MigrationClass[] {
+  return [
+    ...eventStoreMigrations(schema),
+    ...messagingMigrations(schema),
+    caseNumberMigration(schema),
+    ...auditMigrations(schema, context),
+  ];
 }

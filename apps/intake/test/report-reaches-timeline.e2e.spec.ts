@@ -1,12 +1,18 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuthConfig } from '#libs/auth';
 import { decodeEnvelope, decodeEventJson, TOPICS } from '#libs/contracts';
 import { createServiceApp, DatabaseConfig, KafkaConfig, type ServiceApp } from '#libs/platform';
 import {
+  authEnv,
   createTestDataSource,
   dropSchema,
+  generateTestKeys,
   readAllFromTopic,
+  signAccessToken,
+  type TestKeys,
   testConfig,
+  testPrincipal,
   uniqueName,
   waitFor,
 } from '#libs/testing';
@@ -21,11 +27,12 @@ import { IntakeModule } from '../src/intake.module.js';
  */
 const intakeSchema = uniqueName('e2e_intake');
 const timelineSchema = uniqueName('e2e_timeline');
-const config = { database: DatabaseConfig, kafka: KafkaConfig };
+const config = { database: DatabaseConfig, kafka: KafkaConfig, auth: AuthConfig };
 
-function serviceEnv(schema: string, name: string) {
+function serviceEnv(schema: string, name: string, keys: TestKeys) {
   const { databaseUrl, kafkaBrokers } = testConfig();
   return {
+    ...authEnv(keys),
     DATABASE_URL: databaseUrl,
     DB_SCHEMA: schema,
     KAFKA_BROKERS: kafkaBrokers.join(','),
@@ -39,17 +46,27 @@ function serviceEnv(schema: string, name: string) {
 
 let intake: ServiceApp<typeof config>;
 let timeline: ServiceApp<typeof config>;
+/** Bearer headers: a reporter assigned to the report's contract, and a responder of that contract. */
+let reporter: { authorization: string };
+let responder: { authorization: string };
 
 beforeAll(async () => {
+  const keys = await generateTestKeys();
+  reporter = {
+    authorization: `Bearer ${await signAccessToken(keys, testPrincipal('reporter', [report.contractId]))}`,
+  };
+  responder = {
+    authorization: `Bearer ${await signAccessToken(keys, testPrincipal('responder', [report.contractId]))}`,
+  };
   intake = await createServiceApp(IntakeModule, {
     name: 'intake',
     config,
-    env: serviceEnv(intakeSchema, intakeSchema.replaceAll('_', '-')),
+    env: serviceEnv(intakeSchema, intakeSchema.replaceAll('_', '-'), keys),
   });
   timeline = await createServiceApp(TimelineModule, {
     name: 'timeline',
     config,
-    env: serviceEnv(timelineSchema, timelineSchema.replaceAll('_', '-')),
+    env: serviceEnv(timelineSchema, timelineSchema.replaceAll('_', '-'), keys),
   });
   await Promise.all([intake.app.init(), timeline.app.init()]);
 });
@@ -71,6 +88,12 @@ const report = {
   records: { precision: 'unknown' },
 };
 
+/** The reporter's user id, read back from its token (the actor the event must record). */
+function reporterId(): string {
+  const payload = reporter.authorization.split('.')[1];
+  return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')).sub;
+}
+
 describe('a report travels from intake through Kafka to the timeline', () => {
   it('both services are ready: database and broker answer', async () => {
     await request(intake.app.getHttpServer()).get('/health/ready').expect(200);
@@ -78,7 +101,11 @@ describe('a report travels from intake through Kafka to the timeline', () => {
   });
 
   it('accepts the report, publishes IncidentReported keyed by case id, and the timeline shows it', async () => {
-    const created = await request(intake.app.getHttpServer()).post('/cases').send(report).expect(201);
+    const created = await request(intake.app.getHttpServer())
+      .post('/cases')
+      .set(reporter)
+      .send(report)
+      .expect(201);
     const caseId: string = created.body.caseId;
     expect(created.body).toMatchObject({ status: 'reported', contractId: report.contractId, version: 1 });
     expect(created.body.caseNumber).toMatch(/^INC-\d{4}-\d{6}$/);
@@ -86,6 +113,7 @@ describe('a report travels from intake through Kafka to the timeline', () => {
 
     await request(intake.app.getHttpServer())
       .get(`/cases/${caseId}`)
+      .set(responder)
       .expect(200)
       .expect((res) => expect(res.body.caseNumber).toBe(created.body.caseNumber));
 
@@ -109,7 +137,7 @@ describe('a report travels from intake through Kafka to the timeline', () => {
     // Through the timeline's consumer into its API.
     const entries = await waitFor(
       async () => {
-        const res = await request(timeline.app.getHttpServer()).get(`/cases/${caseId}/events`);
+        const res = await request(timeline.app.getHttpServer()).get(`/cases/${caseId}/events`).set(responder);
         return res.status === 200 ? res.body : undefined;
       },
       { timeoutMs: 30_000, message: `case ${caseId} never appeared on the timeline` },
@@ -119,7 +147,7 @@ describe('a report travels from intake through Kafka to the timeline', () => {
       type: 'IncidentReported',
       streamId: `case-${caseId}`,
       streamVersion: 1,
-      actor: { kind: 'user' },
+      actor: { kind: 'user', id: reporterId() },
       data: { caseNumber: created.body.caseNumber },
     });
   });
@@ -127,6 +155,7 @@ describe('a report travels from intake through Kafka to the timeline', () => {
   it('refuses a bad report with a 400 that names the field, and stores nothing', async () => {
     const res = await request(intake.app.getHttpServer())
       .post('/cases')
+      .set(reporter)
       .send({ ...report, persons: { precision: 'exact', value: -3 } })
       .expect(400);
     expect(JSON.stringify(res.body.error.details)).toContain('persons');
@@ -141,7 +170,7 @@ describe('a report travels from intake through Kafka to the timeline', () => {
 
   it('answers 404 for a case that does not exist, on both services', async () => {
     const unknown = '0190a5b2-0000-7000-8000-000000000000';
-    await request(intake.app.getHttpServer()).get(`/cases/${unknown}`).expect(404);
-    await request(timeline.app.getHttpServer()).get(`/cases/${unknown}/events`).expect(404);
+    await request(intake.app.getHttpServer()).get(`/cases/${unknown}`).set(responder).expect(404);
+    await request(timeline.app.getHttpServer()).get(`/cases/${unknown}/events`).set(responder).expect(404);
   });
 });

@@ -1,6 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { auditMigrations } from '#libs/audit';
 import { messagingMigrations } from '#libs/messaging';
-import type { MigrationClass } from '#libs/platform';
+import type { MigrationClass, MigrationContext } from '#libs/platform';
 
 /** The per-case history: every event of every service, as it arrived, de-duplicated by event id. */
 function caseHistoryMigration(schema: string): MigrationClass {
@@ -34,6 +35,7 @@ function caseHistoryMigration(schema: string): MigrationClass {
   };
 }
 
-export function timelineMigrations(schema: string): MigrationClass[] {
-  return [...messagingMigrations(schema), caseHistoryMigration(schema)];
+/** Every migration of timeline, in order; the access log's come last (they grant on every table). */
+export function timelineMigrations(schema: string, context: MigrationContext = {}): MigrationClass[] {
+  return [...messagingMigrations(schema), caseHistoryMigration(schema), ...auditMigrations(schema, context)];
 }

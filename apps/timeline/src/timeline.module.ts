@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { AccessLogModule } from '#libs/audit';
+import { AuthModule } from '#libs/auth';
 import { ALL_EVENT_TOPICS } from '#libs/contracts';
 import {
   ConsumerRunner,
@@ -27,7 +29,12 @@ export const historyGroupOf = (service: ServiceConfig) => `${service.name}.histo
  * stages and the case picture arrive with the timeline issue.
  */
 @Module({
-  imports: [ServiceDatabaseModule.forRoot({ migrations: timelineMigrations }), serviceMessagingModule()],
+  imports: [
+    AuthModule.forService(),
+    AccessLogModule.forService(),
+    ServiceDatabaseModule.forRoot({ migrations: timelineMigrations }),
+    serviceMessagingModule(),
+  ],
   controllers: [HistoryController],
   providers: [
     CaseHistory,

@@ -98,6 +98,7 @@ describe('event data codec', () => {
     const event = decodeEvent(decodeEnvelope(encodeEnvelope(envelopeFields(payload))));
 
     expect(event.type).toBe('IncidentReported');
+    if (event.type !== 'IncidentReported') return;
     expect(equals(IncidentReportedSchema, event.data, report)).toBe(true);
     expect(event.data.quantity?.records?.value).toBe(5_000_000_000n);
     expect(event.data.discoveredAt?.nanos).toBe(123_456_789);
@@ -121,6 +122,8 @@ describe('event data codec', () => {
     const wire = encodeEnvelope(envelopeFields(encodeEvent('IncidentReported', json)));
     const event = decodeEvent(decodeEnvelope(wire));
 
+    expect(event.type).toBe('IncidentReported');
+    if (event.type !== 'IncidentReported') return;
     expect(event.data.occurredAt).toBeUndefined();
     expect(event.data.quantity).toBeUndefined();
     expect(event.data.encrypted).toBe(TriState.UNSPECIFIED);

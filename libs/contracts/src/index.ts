@@ -4,6 +4,7 @@
  */
 export * from './codec.js';
 export * from './errors.js';
+export * from './gen/leakresponse/audit/v1/events_pb.js';
 export * from './gen/leakresponse/common/v1/common_pb.js';
 export * from './gen/leakresponse/envelope/v1/envelope_pb.js';
 export * from './gen/leakresponse/intake/v1/events_pb.js';

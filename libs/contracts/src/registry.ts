@@ -1,4 +1,5 @@
 import type { DescMessage, MessageJsonType, MessageShape } from '@bufbuild/protobuf';
+import { AccessAnomalyDetectedSchema } from './gen/leakresponse/audit/v1/events_pb.js';
 import { IncidentReportedSchema } from './gen/leakresponse/intake/v1/events_pb.js';
 import { type EventTopic, TOPICS } from './topics.js';
 
@@ -19,6 +20,7 @@ export interface EventRegistration {
  */
 export const EVENT_REGISTRY = {
   IncidentReported: { schema: IncidentReportedSchema, topic: TOPICS.intakeCase, schemaVersion: 1 },
+  AccessAnomalyDetected: { schema: AccessAnomalyDetectedSchema, topic: TOPICS.auditAccess, schemaVersion: 1 },
 } as const satisfies Record<string, EventRegistration>;
 
 type Registry = typeof EVENT_REGISTRY;

@@ -10,6 +10,7 @@ export * from './kafka/kafka-transport.js';
 export * from './logger.js';
 export * from './migrations/messaging-migrations.js';
 export * from './nest/messaging.module.js';
+export * from './nest/outbox.providers.js';
 export * from './nest/service-messaging.module.js';
 export * from './nest/worker-host.js';
 export * from './relay/default-encoder.js';

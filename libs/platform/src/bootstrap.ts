@@ -13,6 +13,7 @@ import {
 import { PLATFORM_CONFIG_SHAPE, serviceDefaults } from './config/platform-config.js';
 import type { ReadinessOptions } from './health/readiness.js';
 import { ERROR_KINDS } from './http/error-mapping.js';
+import { HttpRequestRecorders } from './http/request-recorders.js';
 import { createRequestTracker, enterRequestContext } from './http/request-tracking.js';
 import { createLogger, type LogDestination, type Logger, type PinoLogger } from './logging/logger.js';
 import { NestLoggerAdapter } from './logging/nest-logger.js';
@@ -135,12 +136,15 @@ export interface HttpPipelineOptions {
 
 /**
  * The Express middleware of a platform service (an application built with `PlatformModule` and
- * created with `bodyParser: false`), in order: request ids + request log + metrics, the
+ * created with `bodyParser: false`), in order: the registered `HttpRequestRecorders` (the access
+ * log), request ids + request log + metrics, the
  * log context, the hardening hook, the body parsers with the size limit (JSON, including `+json`
  * types, and HTML forms), and the log context again (see `enterRequestContext`).
  */
 export async function configureHttpPipeline(app: NestExpressApplication, options: HttpPipelineOptions) {
   app.disable('x-powered-by');
+  // First, so that they see every request, including those refused while draining or before routing.
+  for (const recorder of app.get(HttpRequestRecorders).all) app.use(recorder);
   app.use(
     createRequestTracker({
       logger: app.get<Logger>(PLATFORM_LOGGER),

@@ -70,6 +70,7 @@ export {
 // database
 export {
   type MigrationClass,
+  type MigrationContext,
   openServiceDatabase,
   ServiceDatabaseModule,
   type ServiceDatabaseOptions,
@@ -95,11 +96,14 @@ export {
   mapErrorToHttp,
 } from './http/error-mapping.js';
 export { PlatformExceptionFilter } from './http/exception.filter.js';
+export { ACCESS_RULE_METADATA, PublicRoute } from './http/public-route.js';
+export { HttpRequestRecorders, type RequestRecorder } from './http/request-recorders.js';
 export {
   CORRELATION_ID_HEADER,
   REQUEST_ID_HEADER,
   type RequestState,
   requestStateOf,
+  routeTemplateOf,
   UNMATCHED_ROUTE,
 } from './http/request-tracking.js';
 export { isJsonContentType, JsonContentTypeGuard, RequireJson } from './http/require-json.js';

@@ -16,6 +16,7 @@ import type { LogLevel } from './config/platform-config.js';
 import { HealthController, ReadinessProbes } from './health/health.controller.js';
 import type { ReadinessOptions } from './health/readiness.js';
 import { PlatformExceptionFilter } from './http/exception.filter.js';
+import { HttpRequestRecorders } from './http/request-recorders.js';
 import type { DrainControl } from './http/request-tracking.js';
 import { JsonContentTypeGuard } from './http/require-json.js';
 import { createValidationPipe } from './http/validation.js';
@@ -130,12 +131,14 @@ export class PlatformModule {
         ...configProviders,
         ReadinessProbes,
         HttpLifecycle,
+        HttpRequestRecorders,
         JsonContentTypeGuard,
       ],
       exports: [
         PLATFORM_LOGGER,
         METRICS,
         HttpLifecycle,
+        HttpRequestRecorders,
         JsonContentTypeGuard,
         ...configProviders.map((provider) => provider.provide),
       ],

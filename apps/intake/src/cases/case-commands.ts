@@ -2,8 +2,9 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler, type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
+import { assertCaseVisible, assertContractVisible, CaseNotFoundError, type Principal } from '#libs/auth';
 import type { DataKindJson } from '#libs/contracts';
-import { type Actor, EventStore, foldEvents, handleCommand, NotFoundError } from '#libs/event-store';
+import { type Actor, EventStore, foldEvents, handleCommand } from '#libs/event-store';
 import { type CaseEvent, type CaseState, type CountInput, caseDecider } from './domain/case.decider.js';
 import type { CaseResponseDto, CountDto, DataKind, ReportIncidentDto } from './report-incident.dto.js';
 
@@ -13,6 +14,9 @@ const streamIdOf = (caseId: string) => `${CASE_STREAM_PREFIX}${caseId}`;
 export class ReportIncidentCommand {
   constructor(
     readonly input: ReportIncidentDto,
+    /** who reports: only to a contract in its scope */
+    readonly principal: Principal,
+    /** the principal in the role it reports in, as recorded in the event */
     readonly actor: Actor,
     readonly now: Date,
     readonly correlationId?: string,
@@ -20,7 +24,11 @@ export class ReportIncidentCommand {
 }
 
 export class GetCaseQuery {
-  constructor(readonly caseId: string) {}
+  constructor(
+    readonly caseId: string,
+    /** the reader: a case outside its contracts answers like a missing one */
+    readonly principal: Principal,
+  ) {}
 }
 
 const toDataKindJson = (kind: DataKind) => `DATA_KIND_${kind.toUpperCase()}` as DataKindJson;
@@ -32,7 +40,7 @@ const toCountInput = (count: CountDto): CountInput =>
     : { precision: count.precision, value: count.value ?? Number.NaN };
 
 function toResponse(caseId: string, state: CaseState, version: number): CaseResponseDto {
-  if (state.status === 'none') throw new NotFoundError(`case ${caseId} does not exist`);
+  if (state.status === 'none') throw new CaseNotFoundError(caseId);
   return {
     caseId,
     caseNumber: state.caseNumber,
@@ -50,7 +58,15 @@ export class ReportIncidentHandler implements ICommandHandler<ReportIncidentComm
     @Inject(DataSource) private readonly dataSource: DataSource,
   ) {}
 
-  async execute({ input, actor, now, correlationId }: ReportIncidentCommand): Promise<CaseResponseDto> {
+  async execute({
+    input,
+    principal,
+    actor,
+    now,
+    correlationId,
+  }: ReportIncidentCommand): Promise<CaseResponseDto> {
+    // 404 for a contract outside the reporter's scope: its existence is not disclosed.
+    assertContractVisible(principal, input.contractId);
     const caseId = uuidv7();
     return this.dataSource.transaction(async (manager) => {
       const [{ n }] = await manager.query("SELECT nextval('case_number_seq') AS n");
@@ -85,9 +101,10 @@ export class ReportIncidentHandler implements ICommandHandler<ReportIncidentComm
 export class GetCaseHandler implements IQueryHandler<GetCaseQuery, CaseResponseDto> {
   constructor(@Inject(EventStore) private readonly store: EventStore) {}
 
-  async execute({ caseId }: GetCaseQuery): Promise<CaseResponseDto> {
+  async execute({ caseId, principal }: GetCaseQuery): Promise<CaseResponseDto> {
     const events = await this.store.readStream(streamIdOf(caseId));
     const state = foldEvents(caseDecider, events as unknown as CaseEvent[]);
+    if (state.status !== 'none') assertCaseVisible(principal, state.contractId, caseId);
     return toResponse(caseId, state, events.length);
   }
 }

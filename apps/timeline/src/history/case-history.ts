@@ -2,8 +2,8 @@ import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { Inject, Injectable } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { DataSource, type EntityManager } from 'typeorm';
+import { assertCaseVisible, CaseNotFoundError, type Principal } from '#libs/auth';
 import { ActorKind, decodeEventJson, type Envelope } from '#libs/contracts';
-import { NotFoundError } from '#libs/event-store';
 import { PermanentFailure } from '#libs/messaging';
 
 export class HistoryEntryDto {
@@ -60,15 +60,20 @@ export class CaseHistory {
     );
   }
 
-  /** The case's events in the order they happened (ties: per stream, by version). */
-  async forCase(caseId: string): Promise<HistoryEntryDto[]> {
+  /**
+   * The case's events in the order they happened (ties: per stream, by version), for a reader who
+   * may see the case: its contract is the one its `IncidentReported` event names. Until that event
+   * has arrived the contract is unknown and only readers of every contract see the case.
+   */
+  async forCase(caseId: string, reader: Principal): Promise<HistoryEntryDto[]> {
     const rows: HistoryRow[] = await this.dataSource.query(
       `SELECT event_id, type, stream_id, stream_version, occurred_at, recorded_at, actor_id, actor_kind, data
          FROM case_history WHERE case_id = $1
         ORDER BY occurred_at, stream_id, stream_version`,
       [caseId],
     );
-    if (rows.length === 0) throw new NotFoundError(`case ${caseId} has no timeline`);
+    if (rows.length === 0) throw new CaseNotFoundError(caseId);
+    assertCaseVisible(reader, contractOf(rows), caseId);
     return rows.map((row) => ({
       eventId: row.event_id,
       type: row.type,
@@ -80,6 +85,13 @@ export class CaseHistory {
       data: row.data,
     }));
   }
+}
+
+/** The contract named by the case's report (`IncidentReported.contractId`), if it has arrived. */
+function contractOf(rows: readonly HistoryRow[]): string | undefined {
+  const reported = rows.find((row) => row.type === 'IncidentReported');
+  const contractId = (reported?.data as { contractId?: unknown } | undefined)?.contractId;
+  return typeof contractId === 'string' ? contractId : undefined;
 }
 
 interface HistoryRow {

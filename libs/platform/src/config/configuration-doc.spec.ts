@@ -10,6 +10,7 @@ import { DatabaseConfig, KafkaConfig, PLATFORM_CONFIG_SHAPE, serviceDefaults } f
  */
 
 interface DocumentedVariable {
+  section: string;
   required: string;
   default: string;
   secret: string;
@@ -18,18 +19,26 @@ interface DocumentedVariable {
 function documentedVariables(): Map<string, DocumentedVariable> {
   const text = readFileSync(join(process.cwd(), 'docs', 'configuration.md'), 'utf8');
   const rows = new Map<string, DocumentedVariable>();
+  let section = '';
   for (const line of text.split('\n')) {
+    section = /^###\s+(.+?)\s*$/.exec(line)?.[1] ?? section;
     const cells = line.split('|').map((cell) => cell.trim());
     // | `NAME` | required | default | secret | meaning |
     const name = /^`([A-Z][A-Z0-9_]*)`$/.exec(cells[1] ?? '')?.[1];
     if (name && cells.length >= 7) {
-      rows.set(name, { required: cells[2], default: cells[3], secret: cells[4] });
+      rows.set(name, { section, required: cells[2], default: cells[3], secret: cells[4] });
     }
   }
   return rows;
 }
 
 const SERVICE_DEPENDENT = new Set(Object.keys(serviceDefaults('any')));
+
+/**
+ * The sections of the document that hold the platform's variables; other libs (auth, audit, …)
+ * document theirs in sections of their own and check them in their own tests.
+ */
+const PLATFORM_SECTIONS = new Set(['Service', 'HTTP', 'Logging', 'Database (PostgreSQL)', 'Kafka']);
 
 describe('docs/configuration.md', () => {
   const documented = documentedVariables();
@@ -55,6 +64,7 @@ describe('docs/configuration.md', () => {
 
   it('documents no platform variable that the code does not read', () => {
     const names = new Set(declared.map((spec) => spec.name));
-    expect([...documented.keys()].filter((name) => !names.has(name))).toEqual([]);
+    const platformRows = [...documented].filter(([, row]) => PLATFORM_SECTIONS.has(row.section));
+    expect(platformRows.map(([name]) => name).filter((name) => !names.has(name))).toEqual([]);
   });
 });

@@ -155,6 +155,23 @@ export class DatabaseConfig {
   })
   @IsSqlIdentifier()
   readonly schema!: string;
+
+  @Env('DATABASE_MIGRATION_URL', {
+    optional: true,
+    secret: true,
+    description:
+      'PostgreSQL URL of the schema owner that runs the migrations at start-up; unset means DATABASE_URL migrates too',
+  })
+  @IsPostgresUrl()
+  readonly migrationUrl?: string;
+
+  @Env('DB_APP_ROLE', {
+    optional: true,
+    description:
+      'The role DATABASE_URL logs in as, when it is not the owner: the migrations grant it DML on the schema, and only INSERT and SELECT on the access log',
+  })
+  @IsSqlIdentifier()
+  readonly appRole?: string;
 }
 
 export const KAFKA_SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;

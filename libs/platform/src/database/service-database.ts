@@ -6,9 +6,18 @@ import { postgresConnectionOptions } from '../config/postgres.js';
 /** A migration class as TypeORM's `DataSourceOptions.migrations` takes it. */
 export type MigrationClass = new () => MigrationInterface;
 
+/** What a service's migrations may depend on beyond the schema name. */
+export interface MigrationContext {
+  /**
+   * The application's login role (`DB_APP_ROLE`) when the migrations run as the schema owner
+   * (`DATABASE_MIGRATION_URL`): the migrations grant it what it may do (see libs/audit).
+   */
+  readonly appRole?: string;
+}
+
 export interface ServiceDatabaseOptions {
   /** every migration of the service, in order (the libs' own first, e.g. `eventStoreMigrations(schema)`) */
-  migrations: (schema: string) => MigrationClass[];
+  migrations: (schema: string, context: MigrationContext) => MigrationClass[];
   entities?: DataSourceOptions['entities'];
 }
 
@@ -29,15 +38,32 @@ export async function openServiceDatabase(
   const schema = database.schema;
   if (!IDENTIFIER.test(schema))
     throw new Error(`DB_SCHEMA ${JSON.stringify(schema)} is not a plain identifier`);
-  const dataSource = new DataSource({
+  const migrations = options.migrations(schema, { appRole: database.appRole });
+  const dataSourceOptions = (url: string, poolSize = database.poolSize): DataSourceOptions => ({
     ...postgresConnectionOptions(database, service),
-    migrations: options.migrations(schema),
+    url,
+    poolSize,
+    migrations,
     entities: options.entities ?? [],
     migrationsRun: false,
     logging: false,
     // unqualified names in raw SQL resolve to the service's schema first
     extra: { options: `-c search_path="${schema}",public` },
   });
+  if (database.migrationUrl && database.migrationUrl !== database.url) {
+    // The owner migrates on a short-lived connection; the service itself runs as the application role.
+    const owner = new DataSource(dataSourceOptions(database.migrationUrl, 2)); // lock holder + migration runner
+    await owner.initialize();
+    try {
+      await migrateExclusively(owner, schema);
+    } finally {
+      await owner.destroy();
+    }
+    const dataSource = new DataSource(dataSourceOptions(database.url));
+    await dataSource.initialize();
+    return dataSource;
+  }
+  const dataSource = new DataSource(dataSourceOptions(database.url));
   await dataSource.initialize();
   try {
     await migrateExclusively(dataSource, schema);

@@ -16,6 +16,7 @@ import {
   HealthIndicatorService,
 } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
+import { PublicRoute } from '../http/public-route.js';
 import type { Logger } from '../logging/logger.js';
 import { BROKER_HEALTH, PLATFORM_LOGGER, PLATFORM_OPTIONS } from '../tokens.js';
 import {
@@ -100,6 +101,7 @@ export class ReadinessProbes implements OnModuleInit {
  * 503 with the failing check otherwise, and during shutdown.
  */
 @ApiTags('operations')
+@PublicRoute()
 @Controller('health')
 export class HealthController {
   constructor(

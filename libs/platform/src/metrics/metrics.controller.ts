@@ -1,10 +1,12 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { PublicRoute } from '../http/public-route.js';
 import { METRICS } from '../tokens.js';
 import type { PrometheusMetrics } from './metrics.js';
 
 /** `/metrics`: every metric of this application in the Prometheus text format. */
 @ApiExcludeController()
+@PublicRoute()
 @Controller('metrics')
 export class MetricsController {
   constructor(@Inject(METRICS) private readonly metrics: PrometheusMetrics) {}

@@ -1,0 +1,394 @@
+import { randomUUID } from 'node:crypto';
+import type { INestApplication } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import request from 'supertest';
+import type { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuthConfig, declaredRoutes, type Principal, ROLES, type Role } from '#libs/auth';
+import { createServiceApp, DatabaseConfig, KafkaConfig, type ServiceApp } from '#libs/platform';
+import {
+  authEnv,
+  createTestDataSource,
+  dropSchema,
+  generateTestKeys,
+  signAccessToken,
+  type TestKeys,
+  testConfig,
+  testPrincipal,
+  uniqueName,
+} from '#libs/testing';
+import { IdentityModule } from '../../../apps/identity/src/identity.module.js';
+import { identityServiceOptions } from '../../../apps/identity/src/identity.service.js';
+import { IntakeModule } from '../../../apps/intake/src/intake.module.js';
+import { TimelineModule } from '../../../apps/timeline/src/timeline.module.js';
+
+/**
+ * The authorisation matrix: every route every service serves (read from the running Express router,
+ * so a new route appears here by itself) × every role × { own tenant, other tenant } plus anonymous,
+ * each asserted against the rules table below. A route missing from the table, or a controller route
+ * without an access rule, fails the test. One boot per service, all in this process.
+ */
+
+type ServiceName = 'intake' | 'timeline' | 'identity';
+type Access = 'public' | 'authenticated' | readonly Role[];
+/** What the route touches of a tenant: a case named in the path, a contract named in the body, or nothing. */
+type Tenancy = 'case' | 'contract' | 'none';
+
+interface Target {
+  /** the case id for `:caseId` (own tenant's, or the other tenant's) */
+  readonly caseId: string;
+  /** the contract id a body names (own tenant's, or the other tenant's) */
+  readonly contractId: string;
+}
+
+interface RouteRule {
+  readonly access: Access;
+  readonly tenancy: Tenancy;
+  /** the status an admitted caller gets (for the request below; an empty body where one is needed) */
+  readonly admitted: number;
+  /** the path with its parameters filled in */
+  readonly path?: (target: Target) => string;
+  readonly body?: (target: Target) => object;
+  /** served by Express outside Nest's router (OpenAPI document, Swagger UI): no guard runs */
+  readonly outsideNest?: true;
+}
+
+const REPORTERS: readonly Role[] = ['reporter', 'responder', 'responsible'];
+const ANY_UUID = '0190a5b2-0000-7000-8000-00000000abcd';
+
+const report = (target: Target) => ({
+  contractId: target.contractId,
+  discoveredAt: '2026-11-20T08:30:00.000Z',
+  dataKinds: ['name'],
+  persons: { precision: 'exact', value: 3 },
+  records: { precision: 'unknown' },
+});
+
+const publicRoute = (admitted = 200): RouteRule => ({ access: 'public', tenancy: 'none', admitted });
+const swagger: RouteRule = { ...publicRoute(), outsideNest: true };
+const admin = (admitted: number, path?: RouteRule['path'], body?: RouteRule['body']): RouteRule => ({
+  access: ['admin'],
+  tenancy: 'none',
+  admitted,
+  path,
+  body,
+});
+const adminOrAuditor = (admitted: number, path?: RouteRule['path']): RouteRule => ({
+  access: ['admin', 'auditor'],
+  tenancy: 'none',
+  admitted,
+  path,
+});
+
+/** Routes served by every platform service. */
+const PLATFORM_ROUTES: Record<string, RouteRule> = {
+  'GET /health/live': publicRoute(),
+  'GET /health/ready': publicRoute(),
+  'GET /metrics': publicRoute(),
+  'GET /openapi.json': swagger,
+  'GET /docs': swagger,
+  'GET /docs/': swagger,
+  'GET /docs/index.html': swagger,
+  // swagger-ui-dist ships without its LICENSE file: the route answers 404 to everyone
+  'GET /docs/LICENSE': { ...swagger, admitted: 404 },
+  'GET /docs/swagger-ui-init.js': swagger,
+  'GET /docs/docs/swagger-ui-init.js': swagger,
+};
+
+/** The rules table, by service and `METHOD /template`. */
+const RULES: Record<ServiceName, Record<string, RouteRule>> = {
+  intake: {
+    ...PLATFORM_ROUTES,
+    'POST /cases': { access: REPORTERS, tenancy: 'contract', admitted: 201, body: report },
+    'GET /cases/:caseId': {
+      access: 'authenticated',
+      tenancy: 'case',
+      admitted: 200,
+      path: (t) => `/cases/${t.caseId}`,
+    },
+  },
+  timeline: {
+    ...PLATFORM_ROUTES,
+    'GET /cases/:caseId/events': {
+      access: 'authenticated',
+      tenancy: 'case',
+      admitted: 200,
+      path: (t) => `/cases/${t.caseId}/events`,
+    },
+  },
+  identity: {
+    ...PLATFORM_ROUTES,
+    'GET /.well-known/jwks.json': publicRoute(),
+    // sign-in with an empty body: refused as invalid input
+    'POST /auth/login': publicRoute(400),
+    // no API token and no session: nothing to exchange
+    'POST /auth/token': publicRoute(401),
+    // the matrix's principals are token-only test users without an account row
+    'GET /auth/me': { access: 'authenticated', tenancy: 'none', admitted: 401 },
+    'POST /auth/logout': { access: 'authenticated', tenancy: 'none', admitted: 204 },
+    'POST /api-tokens': { access: 'authenticated', tenancy: 'none', admitted: 400 },
+    'GET /api-tokens': { access: 'authenticated', tenancy: 'none', admitted: 200 },
+    'DELETE /api-tokens/:tokenId': {
+      access: 'authenticated',
+      tenancy: 'none',
+      admitted: 404,
+      path: () => '/api-tokens/unknown-token',
+    },
+    'GET /admin/api-tokens': adminOrAuditor(200),
+    'DELETE /admin/api-tokens/:tokenId': admin(404, () => '/admin/api-tokens/unknown-token'),
+    'POST /admin/organisations': admin(400),
+    'GET /admin/organisations': adminOrAuditor(200),
+    'POST /admin/users': admin(400),
+    'GET /admin/users': adminOrAuditor(200),
+    'PUT /admin/users/:userId/status': admin(400, () => `/admin/users/${ANY_UUID}/status`),
+    'POST /admin/contracts': admin(400),
+    'GET /admin/contracts': adminOrAuditor(200),
+    'GET /admin/contracts/:contractId': adminOrAuditor(404, () => `/admin/contracts/${ANY_UUID}`),
+    'POST /admin/contracts/:contractId/assignments': admin(
+      400,
+      () => `/admin/contracts/${ANY_UUID}/assignments`,
+    ),
+    'DELETE /admin/contracts/:contractId/assignments/:userId/:role': admin(
+      404,
+      () => `/admin/contracts/${ANY_UUID}/assignments/${ANY_UUID}/responder`,
+    ),
+    'PUT /admin/contracts/:contractId/contacts': admin(400, () => `/admin/contracts/${ANY_UUID}/contacts`),
+    // the access-log report for auditors; without from/to it is refused as invalid input
+    'GET /audit/report': adminOrAuditor(400),
+  },
+};
+
+type Scenario =
+  | { readonly kind: 'anonymous' }
+  | { readonly kind: 'role'; readonly role: Role; readonly tenant: 'own' | 'other' };
+
+const SCENARIOS: readonly Scenario[] = [
+  { kind: 'anonymous' },
+  ...ROLES.flatMap((role) =>
+    (['own', 'other'] as const).map((tenant) => ({ kind: 'role' as const, role, tenant })),
+  ),
+];
+
+/** The status the rules table promises for a scenario. */
+function expectedStatus(rule: RouteRule, scenario: Scenario, principal: Principal | undefined): number {
+  if (rule.access === 'public') return rule.admitted;
+  if (scenario.kind === 'anonymous') return 401;
+  if (Array.isArray(rule.access) && !rule.access.includes(scenario.role)) return 403;
+  const seesEverything = principal?.contracts === 'all';
+  if (rule.tenancy !== 'none' && scenario.tenant === 'other' && !seesEverything) return 404;
+  return rule.admitted;
+}
+
+/** Every route the Express app serves, as `METHOD /template`. */
+function servedRoutes(app: INestApplication): string[] {
+  const express = app.getHttpAdapter().getInstance() as {
+    router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] };
+  };
+  return express.router.stack.flatMap((layer) =>
+    layer.route
+      ? Object.keys(layer.route.methods).map((method) => `${method.toUpperCase()} ${layer.route?.path}`)
+      : [],
+  );
+}
+
+// --- the services under test ------------------------------------------------------------------
+
+const schemas = {
+  identity: uniqueName('matrix_identity'),
+  intake: uniqueName('matrix_intake'),
+  timeline: uniqueName('matrix_timeline'),
+};
+const ownContract = randomUUID();
+const otherContract = randomUUID();
+const own: Target = { caseId: '', contractId: ownContract };
+const other: Target = { caseId: '', contractId: otherContract };
+
+let keys: TestKeys;
+let db: DataSource;
+const apps = {} as Record<ServiceName, ServiceApp<Record<never, never>>>;
+const tokens = new Map<Role, { principal: Principal; header: string }>();
+
+function platformEnv(service: ServiceName) {
+  const { databaseUrl, kafkaBrokers } = testConfig();
+  return {
+    ...authEnv(keys, schemas.identity),
+    DATABASE_URL: databaseUrl,
+    DB_SCHEMA: schemas[service],
+    DB_POOL_SIZE: '3',
+    KAFKA_BROKERS: kafkaBrokers.join(','),
+    SERVICE_NAME: `${service}-matrix`,
+    DATA_RESIDENCY_REGION: 'jp',
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+  };
+}
+
+beforeAll(async () => {
+  keys = await generateTestKeys();
+  const config = { database: DatabaseConfig, kafka: KafkaConfig, auth: AuthConfig };
+  const [identity, intake, timeline] = await Promise.all([
+    createServiceApp(
+      IdentityModule,
+      identityServiceOptions({
+        ...platformEnv('identity'),
+        AUTH_SIGNING_KEY: keys.signingKey,
+        SMTP_HOST: '127.0.0.1',
+        SMTP_PORT: '2525',
+        SMTP_TLS: 'none',
+        MAIL_FROM: 'Leak Response <noreply@example.jp>',
+        // the matrix posts to /auth/login 13 times from one IP; the limits have tests of their own
+        AUTH_LOGIN_MAX_FAILURES_PER_IP: '1000',
+        AUTH_LOGIN_MAX_FAILURES_PER_ACCOUNT: '1000',
+      }),
+    ),
+    createServiceApp(IntakeModule, { name: 'intake', config, env: platformEnv('intake') }),
+    createServiceApp(TimelineModule, { name: 'timeline', config, env: platformEnv('timeline') }),
+  ]);
+  Object.assign(apps, { identity, intake, timeline });
+  await Promise.all([identity.app.init(), intake.app.init(), timeline.app.init()]);
+
+  // One principal per role; contractor staff and the client officer see the own contract only.
+  for (const role of ROLES) {
+    const principal = testPrincipal(role, role === 'auditor' || role === 'admin' ? 'all' : [ownContract]);
+    tokens.set(role, { principal, header: `Bearer ${await signAccessToken(keys, principal)}` });
+  }
+
+  // A case in each contract: reported through intake, recorded on the timeline as its consumer would.
+  const filer = testPrincipal('responder', [ownContract, otherContract]);
+  const filerAuth = `Bearer ${await signAccessToken(keys, filer)}`;
+  db = await createTestDataSource();
+  for (const target of [own, other]) {
+    const created = await request(intake.app.getHttpServer())
+      .post('/cases')
+      .set('Authorization', filerAuth)
+      .send(report(target))
+      .expect(201);
+    Object.assign(target, { caseId: created.body.caseId });
+    await db.query(
+      `INSERT INTO "${schemas.timeline}".case_history
+         (event_id, case_id, stream_id, stream_version, type, occurred_at, recorded_at, actor_id, actor_kind, source_topic, data)
+       VALUES ($1, $2, $3, 1, 'IncidentReported', now(), now(), $4, 'user', 'intake.case.events.v1', $5)`,
+      [randomUUID(), target.caseId, `case-${target.caseId}`, filer.id, { contractId: target.contractId }],
+    );
+  }
+});
+
+afterAll(async () => {
+  await Promise.allSettled(Object.values(apps).map((service) => service.app.close()));
+  for (const schema of Object.values(schemas)) await dropSchema(db, schema);
+  await db?.destroy();
+});
+
+describe.each(['intake', 'timeline', 'identity'] as const)('authorisation matrix: %s', (service) => {
+  it('has a rule in the table for every route it serves, and an access rule on every controller route', () => {
+    const { app } = apps[service];
+    const served = servedRoutes(app);
+    expect(served.length).toBeGreaterThan(3);
+    expect(
+      served.filter((route) => !(route in RULES[service])),
+      'routes missing from RULES',
+    ).toEqual([]);
+    expect(
+      Object.keys(RULES[service]).filter((route) => !served.includes(route)),
+      'stale RULES entries',
+    ).toEqual([]);
+
+    const declared = declaredRoutes(app.get(DiscoveryService), app.get(MetadataScanner), app.get(Reflector));
+    expect(declared.filter((route) => !route.rule).map((route) => `${route.method} ${route.path}`)).toEqual(
+      [],
+    );
+    for (const route of declared) {
+      const rule = RULES[service][`${route.method} ${route.path}`];
+      expect(rule?.outsideNest, `${route.method} ${route.path} is a Nest route`).toBeUndefined();
+    }
+  });
+
+  it('answers every route × role × tenant as the rules say', async () => {
+    const server = apps[service].app.getHttpServer();
+    const failures: string[] = [];
+    for (const route of servedRoutes(apps[service].app)) {
+      const rule = RULES[service][route];
+      if (!rule) continue; // reported by the test above
+      const [method, template] = route.split(' ');
+      for (const scenario of SCENARIOS) {
+        const token = scenario.kind === 'role' ? tokens.get(scenario.role) : undefined;
+        const target = scenario.kind === 'role' && scenario.tenant === 'other' ? other : own;
+        const path = rule.path?.(target) ?? template;
+        let call = request(server)[method.toLowerCase() as 'get' | 'post' | 'put' | 'delete'](path);
+        if (token) call = call.set('Authorization', token.header);
+        if (method !== 'GET' && method !== 'DELETE') call = call.send(rule.body?.(target) ?? {});
+        const res = await call;
+        const expected = expectedStatus(rule, scenario, token?.principal);
+        if (res.status !== expected) {
+          const who = scenario.kind === 'anonymous' ? 'anonymous' : `${scenario.role}/${scenario.tenant}`;
+          failures.push(
+            `${route} as ${who}: expected ${expected}, got ${res.status} ${JSON.stringify(res.body?.error ?? '')}`,
+          );
+        }
+        if (scenario.kind === 'anonymous' && rule.access !== 'public') {
+          expect(res.headers['www-authenticate'], `${route}: WWW-Authenticate`).toMatch(/^Bearer/);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+});
+
+describe('tenant scoping leaks nothing', () => {
+  it('another tenant’s case answers exactly like a case that does not exist', async () => {
+    const officer = tokens.get('client_officer')?.header ?? '';
+    for (const [service, path] of [
+      ['intake', (id: string) => `/cases/${id}`],
+      ['timeline', (id: string) => `/cases/${id}/events`],
+    ] as const) {
+      const server = apps[service].app.getHttpServer();
+      const hidden = await request(server).get(path(other.caseId)).set('Authorization', officer).expect(404);
+      const missing = await request(server).get(path(ANY_UUID)).set('Authorization', officer).expect(404);
+      const shape = (body: { error: Record<string, unknown> }, id: string) => ({
+        ...body.error,
+        requestId: undefined,
+        message: String(body.error.message).replace(id, '<id>'),
+      });
+      expect(shape(hidden.body, other.caseId)).toEqual(shape(missing.body, ANY_UUID));
+    }
+  });
+
+  it('a report is filed only to a contract the reporter is assigned to (404 otherwise), with the reporter as actor', async () => {
+    const reporter = tokens.get('reporter');
+    const server = apps.intake.app.getHttpServer();
+    const refused = await request(server)
+      .post('/cases')
+      .set('Authorization', reporter?.header ?? '')
+      .send(report(other))
+      .expect(404);
+    expect(refused.body.error.code).toBe('contract_not_found');
+    const created = await request(server)
+      .post('/cases')
+      .set('Authorization', reporter?.header ?? '')
+      .send(report(own))
+      .expect(201);
+    const [event] = await db.query(
+      `SELECT metadata->'actor' AS actor FROM "${schemas.intake}".events WHERE stream_id = $1`,
+      [`case-${created.body.caseId}`],
+    );
+    expect(event.actor).toMatchObject({ id: reporter?.principal.id, kind: 'user', role: 'reporter' });
+  });
+});
+
+describe('the access log sees the matrix', () => {
+  it('intake and timeline recorded denied and allowed case requests with the route template and the actor', async () => {
+    const officer = tokens.get('client_officer')?.principal;
+    for (const [service, route] of [
+      ['intake', '/cases/:caseId'],
+      ['timeline', '/cases/:caseId/events'],
+    ] as const) {
+      const rows: { outcome: string; status: number; case_id: string }[] = await db.query(
+        `SELECT outcome, status, case_id FROM "${schemas[service]}".access_log
+          WHERE route = $1 AND actor_id = $2 ORDER BY id`,
+        [route, officer?.id],
+      );
+      expect(rows).toContainEqual({ outcome: 'allowed', status: 200, case_id: own.caseId });
+      expect(rows).toContainEqual({ outcome: 'denied', status: 404, case_id: other.caseId });
+    }
+  });
+});
