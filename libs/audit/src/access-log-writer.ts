@@ -1,4 +1,5 @@
-import type { DataSource } from 'typeorm';
+import { createHash } from 'node:crypto';
+import { type DataSource, QueryFailedError } from 'typeorm';
 import type { AccessRecord } from './access-record.js';
 import { quoteIdentifier } from './sql-identifier.js';
 
@@ -24,6 +25,12 @@ export interface AccessLogWriterOptions {
   readonly maxPending?: number;
   /** pause before retrying after a failed write (default 1 s) */
   readonly retryDelayMs?: number;
+  /**
+   * INSERTs in flight at once (default 1). With one, a durable record that arrives during a write waits
+   * for that write and then its own; with several, it starts its own write at once and PostgreSQL's group
+   * commit shares the WAL flushes.
+   */
+  readonly maxConcurrentWrites?: number;
 }
 
 interface DurableRequest {
@@ -52,6 +59,37 @@ const COLUMNS = [
   'duration_ms',
 ] as const;
 
+const COLUMN_TYPES: Record<(typeof COLUMNS)[number], string> = {
+  at: 'timestamptz',
+  service: 'text',
+  actor_id: 'text',
+  actor_type: 'text',
+  roles: 'text',
+  org_id: 'text',
+  claimed_account: 'text',
+  method: 'text',
+  route: 'text',
+  case_id: 'uuid',
+  status: 'smallint',
+  ip: 'text',
+  user_agent: 'text',
+  request_id: 'text',
+  outcome: 'text',
+  kind: 'text',
+  duration_ms: 'integer',
+};
+const ROLES_INDEX = COLUMNS.indexOf('roles');
+
+/** INSERT … SELECT FROM unnest(one array per column): the same text for any number of rows. */
+function insertStatement(table: string): string {
+  const arrays = COLUMNS.map((column, index) => `$${index + 1}::${COLUMN_TYPES[column]}[]`).join(', ');
+  const selected = COLUMNS.map((column) =>
+    column === 'roles' ? "string_to_array(r.roles, ',')" : `r.${column}`,
+  );
+  return `INSERT INTO ${table} (${COLUMNS.join(', ')})
+    SELECT ${selected.join(', ')} FROM unnest(${arrays}) AS r(${COLUMNS.join(', ')})`;
+}
+
 function rowValues(record: AccessRecord): unknown[] {
   return [
     record.at,
@@ -75,11 +113,12 @@ function rowValues(record: AccessRecord): unknown[] {
 }
 
 /**
- * Writes access records to `<schema>.access_log` in multi-row INSERTs, one at a time (group commit):
+ * Writes access records to `<schema>.access_log` in multi-row INSERTs, at most `maxConcurrentWrites`
+ * at a time (group commit):
  *
- * - `writeDurably(record)` resolves once the record is committed. It starts a write at once, or joins
- *   the next one when a write is in flight, so concurrent requests share commits instead of queueing
- *   for connections.
+ * - `writeDurably(record)` resolves once the record is committed. It starts a write at once, or, when
+ *   every write slot is busy, joins the next one, so concurrent requests share commits instead of
+ *   queueing for connections.
  * - `write(record)` buffers: the buffer is written within `flushIntervalMs`, when it holds
  *   `batchSize` records, with the next durable write, and on `close()`.
  *
@@ -88,13 +127,17 @@ function rowValues(record: AccessRecord): unknown[] {
  */
 export class AccessLogWriter {
   private readonly table: string;
+  private readonly statement: string;
+  private readonly statementName: string;
   private readonly flushIntervalMs: number;
   private readonly batchSize: number;
   private readonly maxPending: number;
   private readonly retryDelayMs: number;
+  private readonly maxConcurrentWrites: number;
   private buffered: AccessRecord[] = [];
   private durable: DurableRequest[] = [];
-  private writing?: Promise<void>;
+  /** the INSERTs in flight; each settles to true when it failed */
+  private readonly writes = new Set<Promise<boolean>>();
   private timer?: NodeJS.Timeout;
   private timerDueAt = 0;
   /** after a failed write, batched records wait until then (durable ones are tried at once) */
@@ -103,10 +146,13 @@ export class AccessLogWriter {
 
   constructor(private readonly options: AccessLogWriterOptions) {
     this.table = `${quoteIdentifier(options.schema)}.access_log`;
+    this.statement = insertStatement(this.table);
+    this.statementName = `access_log_${createHash('sha256').update(this.statement).digest('hex').slice(0, 24)}`;
     this.flushIntervalMs = options.flushIntervalMs ?? 50;
     this.batchSize = options.batchSize ?? 200;
     this.maxPending = options.maxPending ?? 10_000;
     this.retryDelayMs = options.retryDelayMs ?? 1_000;
+    this.maxConcurrentWrites = Math.max(1, options.maxConcurrentWrites ?? 1);
   }
 
   /** Records waiting in memory (batched and durable). */
@@ -138,8 +184,15 @@ export class AccessLogWriter {
 
   /** Writes everything pending now; resolves when done (or when a write failed and will be retried). */
   async flush(): Promise<void> {
-    this.startWriting();
-    while (this.writing) await this.writing;
+    for (;;) {
+      this.startWriting();
+      if (this.writes.size === 0) return;
+      const failed = await Promise.all([...this.writes]);
+      if (failed.some(Boolean)) {
+        while (this.writes.size > 0) await Promise.all([...this.writes]);
+        return;
+      }
+    }
   }
 
   /**
@@ -181,27 +234,28 @@ export class AccessLogWriter {
     this.timer = undefined;
   }
 
+  /** Starts writes while there is something to write and a free slot. */
   private startWriting(): void {
-    if (this.writing) return; // the running write loop picks the new records up
     this.clearTimer();
-    this.writing = this.writeLoop().then((failed) => {
-      this.writing = undefined;
-      // Records that arrived after the loop's last check must not wait for the next request.
-      if (this.durable.length > 0) this.startWriting();
-      else if (this.buffered.length > 0)
-        this.scheduleFlush(failed ? this.retryDelayMs : this.flushIntervalMs);
-    });
+    while (
+      this.writes.size < this.maxConcurrentWrites &&
+      (this.durable.length > 0 || this.buffered.length > 0)
+    ) {
+      this.startWrite();
+    }
   }
 
-  /** Writes batches until nothing is pending or a write fails; true when one failed. */
-  private async writeLoop(): Promise<boolean> {
-    while (this.durable.length > 0 || this.buffered.length > 0) {
-      const durable = this.durable.splice(0, this.batchSize);
-      const batched = this.buffered.splice(0, this.batchSize - durable.length);
-      try {
-        await this.insert([...durable.map((request) => request.record), ...batched]);
+  /** One INSERT of the waiting durable records (first) and as many batched ones as fit. */
+  private startWrite(): void {
+    const durable = this.durable.splice(0, this.batchSize);
+    const batched = this.buffered.splice(0, this.batchSize - durable.length);
+    const write = this.insert([...durable.map((request) => request.record), ...batched]).then(
+      () => {
         this.retryNotBefore = 0;
-      } catch (error) {
+        for (const request of durable) request.resolve();
+        return false;
+      },
+      (error: unknown) => {
         this.retryNotBefore = Date.now() + this.retryDelayMs;
         this.buffered.unshift(...batched);
         for (const request of durable) request.reject(error);
@@ -210,26 +264,42 @@ export class AccessLogWriter {
           'access log write failed; batched records will be retried',
         );
         return true;
+      },
+    );
+    this.writes.add(write);
+    void write.then((failed) => {
+      this.writes.delete(write);
+      // Durable records that arrived while every slot was busy are written now; batched ones on time.
+      if (this.durable.length > 0) this.startWriting();
+      else if (this.buffered.length > 0 && this.writes.size === 0) {
+        this.scheduleFlush(failed ? this.retryDelayMs : this.flushIntervalMs);
       }
-      for (const request of durable) request.resolve();
-    }
-    return false;
+    });
   }
 
+  /**
+   * One INSERT of any number of records, as a prepared statement (one text whatever the row count:
+   * the columns travel as arrays), so PostgreSQL plans it once per connection instead of per write.
+   */
   private async insert(records: readonly AccessRecord[]): Promise<void> {
     if (records.length === 0) return;
-    const params: unknown[] = [];
-    const rows = records.map((record) => {
-      const values = rowValues(record);
-      const placeholders = values.map((value) => {
-        params.push(value);
-        return `$${params.length}`;
+    const columns = COLUMNS.map(() => [] as unknown[]);
+    for (const record of records) {
+      rowValues(record).forEach((value, index) => {
+        // roles (a text[] per row) travel joined: arrays of arrays would flatten in unnest
+        columns[index].push(index === ROLES_INDEX ? (value as string[]).join(',') : value);
       });
-      return `(${placeholders.join(', ')})`;
-    });
-    await this.options.dataSource.query(
-      `INSERT INTO ${this.table} (${COLUMNS.join(', ')}) VALUES ${rows.join(', ')}`,
-      params,
-    );
+    }
+    const runner = this.options.dataSource.createQueryRunner();
+    try {
+      const client = (await runner.connect()) as {
+        query(config: { name: string; text: string; values: unknown[] }): Promise<unknown>;
+      };
+      await client.query({ name: this.statementName, text: this.statement, values: columns });
+    } catch (error) {
+      throw new QueryFailedError(this.statement, [], error as Error);
+    } finally {
+      await runner.release();
+    }
   }
 }
