@@ -100,16 +100,17 @@ describe('a report travels from intake through Kafka to the timeline', () => {
     await request(timeline.app.getHttpServer()).get('/health/ready').expect(200);
   });
 
-  it('accepts the report, publishes IncidentReported keyed by case id, and the timeline shows it', async () => {
+  it('accepts the report with its first regulatory assessment, publishes both keyed by case id, and the timeline shows them', async () => {
     const created = await request(intake.app.getHttpServer())
       .post('/cases')
       .set(reporter)
       .send(report)
       .expect(201);
     const caseId: string = created.body.caseId;
-    expect(created.body).toMatchObject({ status: 'reported', contractId: report.contractId, version: 1 });
+    // version 2: IncidentReported, then RegulatoryAssessmentMade
+    expect(created.body).toMatchObject({ status: 'reported', contractId: report.contractId, version: 2 });
     expect(created.body.caseNumber).toMatch(/^INC-\d{4}-\d{6}$/);
-    expect(created.headers.etag).toBe('"1"');
+    expect(created.headers.etag).toBe('"2"');
 
     await request(intake.app.getHttpServer())
       .get(`/cases/${caseId}`)
@@ -118,13 +119,21 @@ describe('a report travels from intake through Kafka to the timeline', () => {
       .expect((res) => expect(res.body.caseNumber).toBe(created.body.caseNumber));
 
     // On the wire: the protobuf envelope on the intake topic, keyed by the case id.
-    const onKafka = await waitFor(
+    const ofCase = await waitFor(
       async () => {
         const messages = await readAllFromTopic(TOPICS.intakeCase, { timeoutMs: 5_000 });
-        return messages.find((message) => message.key === caseId);
+        const found = messages.filter((message) => message.key === caseId);
+        return found.length >= 2 ? found : undefined;
       },
-      { timeoutMs: 30_000, message: `IncidentReported of case ${caseId} never reached Kafka` },
+      { timeoutMs: 30_000, message: `the events of case ${caseId} never reached Kafka` },
     );
+    // one case, one partition, in order
+    expect(ofCase.map((message) => message.headers['event-type'])).toEqual([
+      'leakresponse.intake.v1.IncidentReported',
+      'leakresponse.intake.v1.RegulatoryAssessmentMade',
+    ]);
+    expect(new Set(ofCase.map((message) => message.partition)).size).toBe(1);
+    const [onKafka] = ofCase;
     expect(onKafka.value).not.toBeNull();
     const envelope = decodeEnvelope(onKafka.value as Buffer);
     expect(envelope.caseId).toBe(caseId);
@@ -138,11 +147,11 @@ describe('a report travels from intake through Kafka to the timeline', () => {
     const entries = await waitFor(
       async () => {
         const res = await request(timeline.app.getHttpServer()).get(`/cases/${caseId}/events`).set(responder);
-        return res.status === 200 ? res.body : undefined;
+        return res.status === 200 && res.body.length >= 2 ? res.body : undefined;
       },
       { timeoutMs: 30_000, message: `case ${caseId} never appeared on the timeline` },
     );
-    expect(entries).toHaveLength(1);
+    expect(entries).toHaveLength(2);
     expect(entries[0]).toMatchObject({
       type: 'IncidentReported',
       streamId: `case-${caseId}`,
@@ -150,6 +159,9 @@ describe('a report travels from intake through Kafka to the timeline', () => {
       actor: { kind: 'user', id: reporterId() },
       data: { caseNumber: created.body.caseNumber },
     });
+    // about 1,200 persons: the APPI private-sector threshold (more than 1,000) is crossed
+    expect(entries[1]).toMatchObject({ type: 'RegulatoryAssessmentMade', streamVersion: 2 });
+    expect(JSON.stringify(entries[1].data)).toContain('1,000');
   });
 
   it('refuses a bad report with a 400 that names the field, and stores nothing', async () => {

@@ -1,6 +1,20 @@
 import type { DescMessage, MessageJsonType, MessageShape } from '@bufbuild/protobuf';
 import { AccessAnomalyDetectedSchema } from './gen/leakresponse/audit/v1/events_pb.js';
-import { IncidentReportedSchema } from './gen/leakresponse/intake/v1/events_pb.js';
+import {
+  CaseClosedSchema,
+  CauseIdentifiedSchema,
+  IncidentReportedSchema,
+  InstructionAcknowledgedSchema,
+  InstructionCompletedSchema,
+  InstructionConfirmedSchema,
+  InstructionIssuedSchema,
+  InstructionProgressReportedSchema,
+  InstructionReopenedSchema,
+  MeasureCompletedSchema,
+  MeasureRecordedSchema,
+  RegulatoryAssessmentMadeSchema,
+  ReportAmendedSchema,
+} from './gen/leakresponse/intake/v1/events_pb.js';
 import { type EventTopic, TOPICS } from './topics.js';
 
 /** What the system knows about one event type. */
@@ -20,6 +34,30 @@ export interface EventRegistration {
  */
 export const EVENT_REGISTRY = {
   IncidentReported: { schema: IncidentReportedSchema, topic: TOPICS.intakeCase, schemaVersion: 1 },
+  ReportAmended: { schema: ReportAmendedSchema, topic: TOPICS.intakeCase, schemaVersion: 1 },
+  RegulatoryAssessmentMade: {
+    schema: RegulatoryAssessmentMadeSchema,
+    topic: TOPICS.intakeCase,
+    schemaVersion: 1,
+  },
+  MeasureRecorded: { schema: MeasureRecordedSchema, topic: TOPICS.intakeCase, schemaVersion: 1 },
+  MeasureCompleted: { schema: MeasureCompletedSchema, topic: TOPICS.intakeCase, schemaVersion: 1 },
+  InstructionIssued: { schema: InstructionIssuedSchema, topic: TOPICS.intakeCase, schemaVersion: 1 },
+  InstructionAcknowledged: {
+    schema: InstructionAcknowledgedSchema,
+    topic: TOPICS.intakeCase,
+    schemaVersion: 1,
+  },
+  InstructionProgressReported: {
+    schema: InstructionProgressReportedSchema,
+    topic: TOPICS.intakeCase,
+    schemaVersion: 1,
+  },
+  InstructionCompleted: { schema: InstructionCompletedSchema, topic: TOPICS.intakeCase, schemaVersion: 1 },
+  InstructionConfirmed: { schema: InstructionConfirmedSchema, topic: TOPICS.intakeCase, schemaVersion: 1 },
+  InstructionReopened: { schema: InstructionReopenedSchema, topic: TOPICS.intakeCase, schemaVersion: 1 },
+  CauseIdentified: { schema: CauseIdentifiedSchema, topic: TOPICS.intakeCase, schemaVersion: 1 },
+  CaseClosed: { schema: CaseClosedSchema, topic: TOPICS.intakeCase, schemaVersion: 1 },
   AccessAnomalyDetected: { schema: AccessAnomalyDetectedSchema, topic: TOPICS.auditAccess, schemaVersion: 1 },
 } as const satisfies Record<string, EventRegistration>;
 

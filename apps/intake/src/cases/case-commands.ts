@@ -46,7 +46,7 @@ function toResponse(caseId: string, state: CaseState, version: number): CaseResp
     caseNumber: state.caseNumber,
     contractId: state.contractId,
     status: state.status,
-    discoveredAt: state.discoveredAt,
+    discoveredAt: state.facts.discoveredAt,
     version,
   };
 }
@@ -86,6 +86,9 @@ export class ReportIncidentHandler implements ICommandHandler<ReportIncidentComm
             dataKinds: input.dataKinds.map(toDataKindJson),
             persons: toCountInput(input.persons),
             records: toCountInput(input.records),
+            // The client's kind (public body or not) is not known to intake yet: the assessment evaluates
+            // the public-body thresholds as "possibly" until the contract's client is looked up.
+            assessmentContext: { clientKind: 'unknown' },
           },
           metadata: { now, actor: { id: actor.id, role: actor.role } },
         },

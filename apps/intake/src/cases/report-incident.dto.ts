@@ -89,7 +89,7 @@ export class CaseResponseDto {
   @ApiProperty({ format: 'uuid' }) caseId!: string;
   @ApiProperty({ example: 'INC-2026-000001' }) caseNumber!: string;
   @ApiProperty({ format: 'uuid' }) contractId!: string;
-  @ApiProperty({ enum: ['reported'] }) status!: 'reported';
+  @ApiProperty({ enum: ['reported', 'closed'] }) status!: 'reported' | 'closed';
   @ApiProperty({ format: 'date-time' }) discoveredAt!: string;
   @ApiProperty({ description: 'stream version; also sent as the ETag' }) version!: number;
 }

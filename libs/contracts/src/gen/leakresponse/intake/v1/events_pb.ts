@@ -20,7 +20,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file leakresponse/intake/v1/events.proto.
  */
 export const file_leakresponse_intake_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("CiNsZWFrcmVzcG9uc2UvaW50YWtlL3YxL2V2ZW50cy5wcm90bxIWbGVha3Jlc3BvbnNlLmludGFrZS52MSK1BQoQSW5jaWRlbnRSZXBvcnRlZBITCgtjb250cmFjdF9pZBgBIAEoCRITCgtjYXNlX251bWJlchgCIAEoCRI0Cgdjb250ZW50GAMgASgLMiMubGVha3Jlc3BvbnNlLmludGFrZS52MS5MZWFrQ29udGVudBI2CghxdWFudGl0eRgEIAEoCzIkLmxlYWtyZXNwb25zZS5pbnRha2UudjEuTGVha1F1YW50aXR5EjAKBXBsYWNlGAUgASgLMiEubGVha3Jlc3BvbnNlLmludGFrZS52MS5MZWFrUGxhY2USQAoNY2lyY3Vtc3RhbmNlcxgGIAEoCzIpLmxlYWtyZXNwb25zZS5pbnRha2UudjEuTGVha0NpcmN1bXN0YW5jZXMSMQoNZGlzY292ZXJlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLb2NjdXJyZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjMKCWVuY3J5cHRlZBgJIAEoDjIgLmxlYWtyZXNwb25zZS5jb21tb24udjEuVHJpU3RhdGUSRAoaaW1wcm9wZXJfcHVycG9zZV9zdXNwZWN0ZWQYCiABKA4yIC5sZWFrcmVzcG9uc2UuY29tbW9uLnYxLlRyaVN0YXRlEkYKHGV1X3BlcnNvbnNfcG9zc2libHlfYWZmZWN0ZWQYCyABKA4yIC5sZWFrcmVzcG9uc2UuY29tbW9uLnYxLlRyaVN0YXRlEjoKDm1lYXN1cmVzX3Rha2VuGAwgASgLMiIubGVha3Jlc3BvbnNlLmNvbW1vbi52MS5TZWFsZWRUZXh0EjIKCHJlcG9ydGVyGA0gASgLMiAubGVha3Jlc3BvbnNlLmludGFrZS52MS5SZXBvcnRlciJ8CgtMZWFrQ29udGVudBI3CgtkZXNjcmlwdGlvbhgBIAEoCzIiLmxlYWtyZXNwb25zZS5jb21tb24udjEuU2VhbGVkVGV4dBI0CgpkYXRhX2tpbmRzGAIgAygOMiAubGVha3Jlc3BvbnNlLmludGFrZS52MS5EYXRhS2luZCJuCgxMZWFrUXVhbnRpdHkSLgoHcGVyc29ucxgBIAEoCzIdLmxlYWtyZXNwb25zZS5pbnRha2UudjEuQ291bnQSLgoHcmVjb3JkcxgCIAEoCzIdLmxlYWtyZXNwb25zZS5pbnRha2UudjEuQ291bnQiUQoFQ291bnQSOQoJcHJlY2lzaW9uGAEgASgOMiYubGVha3Jlc3BvbnNlLmludGFrZS52MS5Db3VudFByZWNpc2lvbhINCgV2YWx1ZRgCIAEoBCLYAQoJTGVha1BsYWNlEjAKBHNpdGUYASABKAsyIi5sZWFrcmVzcG9uc2UuY29tbW9uLnYxLlNlYWxlZFRleHQSMgoGc3lzdGVtGAIgASgLMiIubGVha3Jlc3BvbnNlLmNvbW1vbi52MS5TZWFsZWRUZXh0EjIKBm1lZGl1bRgDIAEoCzIiLmxlYWtyZXNwb25zZS5jb21tb24udjEuU2VhbGVkVGV4dBIxCgVyb3V0ZRgEIAEoCzIiLmxlYWtyZXNwb25zZS5jb21tb24udjEuU2VhbGVkVGV4dCKKAQoRTGVha0NpcmN1bXN0YW5jZXMSOQoNd2hhdF9oYXBwZW5lZBgBIAEoCzIiLmxlYWtyZXNwb25zZS5jb21tb24udjEuU2VhbGVkVGV4dBI6Cg5ob3dfZGlzY292ZXJlZBgCIAEoCzIiLmxlYWtyZXNwb25zZS5jb21tb24udjEuU2VhbGVkVGV4dCIpCghSZXBvcnRlchIPCgd1c2VyX2lkGAEgASgJEgwKBHJvbGUYAiABKAkqtwIKCERhdGFLaW5kEhkKFURBVEFfS0lORF9VTlNQRUNJRklFRBAAEhIKDkRBVEFfS0lORF9OQU1FEAESFQoRREFUQV9LSU5EX0FERFJFU1MQAhITCg9EQVRBX0tJTkRfUEhPTkUQAxITCg9EQVRBX0tJTkRfRU1BSUwQBBIbChdEQVRBX0tJTkRfREFURV9PRl9CSVJUSBAFEhcKE0RBVEFfS0lORF9NWV9OVU1CRVIQBhIXChNEQVRBX0tJTkRfU0VOU0lUSVZFEAcSFwoTREFUQV9LSU5EX0ZJTkFOQ0lBTBAIEhkKFURBVEFfS0lORF9DUkVERU5USUFMUxAJEiMKH0RBVEFfS0lORF9DT05GSURFTlRJQUxfQlVTSU5FU1MQChITCg9EQVRBX0tJTkRfT1RIRVIQCyqsAQoOQ291bnRQcmVjaXNpb24SHwobQ09VTlRfUFJFQ0lTSU9OX1VOU1BFQ0lGSUVEEAASGQoVQ09VTlRfUFJFQ0lTSU9OX0VYQUNUEAESIwofQ09VTlRfUFJFQ0lTSU9OX0VTVElNQVRFRF9BQk9VVBACEhwKGENPVU5UX1BSRUNJU0lPTl9BVF9MRUFTVBADEhsKF0NPVU5UX1BSRUNJU0lPTl9VTktOT1dOEARiBnByb3RvMw", [file_google_protobuf_timestamp, file_leakresponse_common_v1_common]);
+  fileDesc("CiNsZWFrcmVzcG9uc2UvaW50YWtlL3YxL2V2ZW50cy5wcm90bxIWbGVha3Jlc3BvbnNlLmludGFrZS52MSLmBQoQSW5jaWRlbnRSZXBvcnRlZBITCgtjb250cmFjdF9pZBgBIAEoCRITCgtjYXNlX251bWJlchgCIAEoCRI0Cgdjb250ZW50GAMgASgLMiMubGVha3Jlc3BvbnNlLmludGFrZS52MS5MZWFrQ29udGVudBI2CghxdWFudGl0eRgEIAEoCzIkLmxlYWtyZXNwb25zZS5pbnRha2UudjEuTGVha1F1YW50aXR5EjAKBXBsYWNlGAUgASgLMiEubGVha3Jlc3BvbnNlLmludGFrZS52MS5MZWFrUGxhY2USQAoNY2lyY3Vtc3RhbmNlcxgGIAEoCzIpLmxlYWtyZXNwb25zZS5pbnRha2UudjEuTGVha0NpcmN1bXN0YW5jZXMSMQoNZGlzY292ZXJlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLb2NjdXJyZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjMKCWVuY3J5cHRlZBgJIAEoDjIgLmxlYWtyZXNwb25zZS5jb21tb24udjEuVHJpU3RhdGUSRAoaaW1wcm9wZXJfcHVycG9zZV9zdXNwZWN0ZWQYCiABKA4yIC5sZWFrcmVzcG9uc2UuY29tbW9uLnYxLlRyaVN0YXRlEkYKHGV1X3BlcnNvbnNfcG9zc2libHlfYWZmZWN0ZWQYCyABKA4yIC5sZWFrcmVzcG9uc2UuY29tbW9uLnYxLlRyaVN0YXRlEjoKDm1lYXN1cmVzX3Rha2VuGAwgASgLMiIubGVha3Jlc3BvbnNlLmNvbW1vbi52MS5TZWFsZWRUZXh0EjIKCHJlcG9ydGVyGA0gASgLMiAubGVha3Jlc3BvbnNlLmludGFrZS52MS5SZXBvcnRlchIvCgtyZXBvcnRlZF9hdBgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAifAoLTGVha0NvbnRlbnQSNwoLZGVzY3JpcHRpb24YASABKAsyIi5sZWFrcmVzcG9uc2UuY29tbW9uLnYxLlNlYWxlZFRleHQSNAoKZGF0YV9raW5kcxgCIAMoDjIgLmxlYWtyZXNwb25zZS5pbnRha2UudjEuRGF0YUtpbmQibgoMTGVha1F1YW50aXR5Ei4KB3BlcnNvbnMYASABKAsyHS5sZWFrcmVzcG9uc2UuaW50YWtlLnYxLkNvdW50Ei4KB3JlY29yZHMYAiABKAsyHS5sZWFrcmVzcG9uc2UuaW50YWtlLnYxLkNvdW50IlEKBUNvdW50EjkKCXByZWNpc2lvbhgBIAEoDjImLmxlYWtyZXNwb25zZS5pbnRha2UudjEuQ291bnRQcmVjaXNpb24SDQoFdmFsdWUYAiABKAQi2AEKCUxlYWtQbGFjZRIwCgRzaXRlGAEgASgLMiIubGVha3Jlc3BvbnNlLmNvbW1vbi52MS5TZWFsZWRUZXh0EjIKBnN5c3RlbRgCIAEoCzIiLmxlYWtyZXNwb25zZS5jb21tb24udjEuU2VhbGVkVGV4dBIyCgZtZWRpdW0YAyABKAsyIi5sZWFrcmVzcG9uc2UuY29tbW9uLnYxLlNlYWxlZFRleHQSMQoFcm91dGUYBCABKAsyIi5sZWFrcmVzcG9uc2UuY29tbW9uLnYxLlNlYWxlZFRleHQiigEKEUxlYWtDaXJjdW1zdGFuY2VzEjkKDXdoYXRfaGFwcGVuZWQYASABKAsyIi5sZWFrcmVzcG9uc2UuY29tbW9uLnYxLlNlYWxlZFRleHQSOgoOaG93X2Rpc2NvdmVyZWQYAiABKAsyIi5sZWFrcmVzcG9uc2UuY29tbW9uLnYxLlNlYWxlZFRleHQiKQoIUmVwb3J0ZXISDwoHdXNlcl9pZBgBIAEoCRIMCgRyb2xlGAIgASgJIpUFCg1SZXBvcnRBbWVuZGVkEjkKDWNoYW5nZWRfaXRlbXMYASADKA4yIi5sZWFrcmVzcG9uc2UuaW50YWtlLnYxLlJlcG9ydEl0ZW0SPQoHY29udGVudBgCIAEoCzIsLmxlYWtyZXNwb25zZS5pbnRha2UudjEuTGVha0NvbnRlbnRBbWVuZG1lbnQSNgoIcXVhbnRpdHkYAyABKAsyJC5sZWFrcmVzcG9uc2UuaW50YWtlLnYxLkxlYWtRdWFudGl0eRIwCgVwbGFjZRgEIAEoCzIhLmxlYWtyZXNwb25zZS5pbnRha2UudjEuTGVha1BsYWNlEkAKDWNpcmN1bXN0YW5jZXMYBSABKAsyKS5sZWFrcmVzcG9uc2UuaW50YWtlLnYxLkxlYWtDaXJjdW1zdGFuY2VzEi8KC29jY3VycmVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIzCgllbmNyeXB0ZWQYByABKA4yIC5sZWFrcmVzcG9uc2UuY29tbW9uLnYxLlRyaVN0YXRlEkQKGmltcHJvcGVyX3B1cnBvc2Vfc3VzcGVjdGVkGAggASgOMiAubGVha3Jlc3BvbnNlLmNvbW1vbi52MS5UcmlTdGF0ZRJGChxldV9wZXJzb25zX3Bvc3NpYmx5X2FmZmVjdGVkGAkgASgOMiAubGVha3Jlc3BvbnNlLmNvbW1vbi52MS5UcmlTdGF0ZRI6Cg5tZWFzdXJlc190YWtlbhgKIAEoCzIiLmxlYWtyZXNwb25zZS5jb21tb24udjEuU2VhbGVkVGV4dBIuCgphbWVuZGVkX2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKJAQoUTGVha0NvbnRlbnRBbWVuZG1lbnQSNwoLZGVzY3JpcHRpb24YASABKAsyIi5sZWFrcmVzcG9uc2UuY29tbW9uLnYxLlNlYWxlZFRleHQSOAoKZGF0YV9raW5kcxgCIAEoCzIkLmxlYWtyZXNwb25zZS5pbnRha2UudjEuRGF0YUtpbmRMaXN0IkAKDERhdGFLaW5kTGlzdBIwCgZ2YWx1ZXMYASADKA4yIC5sZWFrcmVzcG9uc2UuaW50YWtlLnYxLkRhdGFLaW5kIl4KD01lYXN1cmVSZWNvcmRlZBISCgptZWFzdXJlX2lkGAEgASgJEjcKC2Rlc2NyaXB0aW9uGAIgASgLMiIubGVha3Jlc3BvbnNlLmNvbW1vbi52MS5TZWFsZWRUZXh0Il8KEE1lYXN1cmVDb21wbGV0ZWQSEgoKbWVhc3VyZV9pZBgBIAEoCRI3CgtyZXN1bHRfbm90ZRgCIAEoCzIiLmxlYWtyZXNwb25zZS5jb21tb24udjEuU2VhbGVkVGV4dCL3AQoRSW5zdHJ1Y3Rpb25Jc3N1ZWQSFgoOaW5zdHJ1Y3Rpb25faWQYASABKAkSNQoEa2luZBgCIAEoDjInLmxlYWtyZXNwb25zZS5pbnRha2UudjEuSW5zdHJ1Y3Rpb25LaW5kEioKBmR1ZV9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoEdGV4dBgEIAEoCzIiLmxlYWtyZXNwb25zZS5jb21tb24udjEuU2VhbGVkVGV4dBI1Cglpc3N1ZWRfYnkYBSABKAsyIi5sZWFrcmVzcG9uc2UuaW50YWtlLnYxLkFjdGluZ1VzZXIiKwoKQWN0aW5nVXNlchIPCgd1c2VyX2lkGAEgASgJEgwKBHJvbGUYAiABKAkiMQoXSW5zdHJ1Y3Rpb25BY2tub3dsZWRnZWQSFgoOaW5zdHJ1Y3Rpb25faWQYASABKAkiZwobSW5zdHJ1Y3Rpb25Qcm9ncmVzc1JlcG9ydGVkEhYKDmluc3RydWN0aW9uX2lkGAEgASgJEjAKBG5vdGUYAiABKAsyIi5sZWFrcmVzcG9uc2UuY29tbW9uLnYxLlNlYWxlZFRleHQiaQoUSW5zdHJ1Y3Rpb25Db21wbGV0ZWQSFgoOaW5zdHJ1Y3Rpb25faWQYASABKAkSOQoNZXZpZGVuY2Vfbm90ZRgCIAEoCzIiLmxlYWtyZXNwb25zZS5jb21tb24udjEuU2VhbGVkVGV4dCJoChRJbnN0cnVjdGlvbkNvbmZpcm1lZBIWCg5pbnN0cnVjdGlvbl9pZBgBIAEoCRI4Cgxjb25maXJtZWRfYnkYAiABKAsyIi5sZWFrcmVzcG9uc2UuaW50YWtlLnYxLkFjdGluZ1VzZXIimgEKE0luc3RydWN0aW9uUmVvcGVuZWQSFgoOaW5zdHJ1Y3Rpb25faWQYASABKAkSMgoGcmVhc29uGAIgASgLMiIubGVha3Jlc3BvbnNlLmNvbW1vbi52MS5TZWFsZWRUZXh0EjcKC3Jlb3BlbmVkX2J5GAMgASgLMiIubGVha3Jlc3BvbnNlLmludGFrZS52MS5BY3RpbmdVc2VyIoMBCg9DYXVzZUlkZW50aWZpZWQSMQoFY2F1c2UYASABKAsyIi5sZWFrcmVzcG9uc2UuY29tbW9uLnYxLlNlYWxlZFRleHQSPQoTY2F1c2VkX2J5X3Byb2Nlc3NvchgCIAEoDjIgLmxlYWtyZXNwb25zZS5jb21tb24udjEuVHJpU3RhdGUilQEKCkNhc2VDbG9zZWQSMgoGcmVhc29uGAEgASgLMiIubGVha3Jlc3BvbnNlLmNvbW1vbi52MS5TZWFsZWRUZXh0EjUKCWNsb3NlZF9ieRgCIAEoCzIiLmxlYWtyZXNwb25zZS5pbnRha2UudjEuQWN0aW5nVXNlchIcChRvcGVuX2luc3RydWN0aW9uX2lkcxgDIAMoCSK8AgoYUmVndWxhdG9yeUFzc2Vzc21lbnRNYWRlEjkKB3JlZ2ltZXMYASADKAsyKC5sZWFrcmVzcG9uc2UuaW50YWtlLnYxLlJlZ2ltZUFzc2Vzc21lbnQSOgoKdGhyZXNob2xkcxgCIAMoCzImLmxlYWtyZXNwb25zZS5pbnRha2UudjEuVGhyZXNob2xkQ2hlY2sSNwoLY2xpZW50X2tpbmQYAyABKA4yIi5sZWFrcmVzcG9uc2UuaW50YWtlLnYxLkNsaWVudEtpbmQSDwoHY2hhbmdlZBgEIAEoCBI3Cg9jaGFuZ2VkX3JlZ2ltZXMYBSADKA4yHi5sZWFrcmVzcG9uc2UuaW50YWtlLnYxLlJlZ2ltZRISCgpzdW1tYXJ5X2phGAYgASgJEhIKCnN1bW1hcnlfZW4YByABKAkirgEKEFJlZ2ltZUFzc2Vzc21lbnQSLgoGcmVnaW1lGAEgASgOMh4ubGVha3Jlc3BvbnNlLmludGFrZS52MS5SZWdpbWUSNgoHYXBwbGllcxgCIAEoDjIlLmxlYWtyZXNwb25zZS5pbnRha2UudjEuQXBwbGljYWJpbGl0eRIyCgVydWxlcxgDIAMoCzIjLmxlYWtyZXNwb25zZS5pbnRha2UudjEuUnVsZUZpbmRpbmciYgoLUnVsZUZpbmRpbmcSDwoHcnVsZV9pZBgBIAEoCRIyCgZzdGF0dXMYAiABKA4yIi5sZWFrcmVzcG9uc2UuaW50YWtlLnYxLlJ1bGVTdGF0dXMSDgoGcmVhc29uGAMgASgJIqMBCg5UaHJlc2hvbGRDaGVjaxIPCgdydWxlX2lkGAEgASgJEg8KB3BlcnNvbnMYAiABKAQSNwoGc3RhdHVzGAMgASgOMicubGVha3Jlc3BvbnNlLmludGFrZS52MS5UaHJlc2hvbGRTdGF0dXMSNgoPcGVyc29uc19jb3VudGVkGAQgASgLMh0ubGVha3Jlc3BvbnNlLmludGFrZS52MS5Db3VudCq3AgoIRGF0YUtpbmQSGQoVREFUQV9LSU5EX1VOU1BFQ0lGSUVEEAASEgoOREFUQV9LSU5EX05BTUUQARIVChFEQVRBX0tJTkRfQUREUkVTUxACEhMKD0RBVEFfS0lORF9QSE9ORRADEhMKD0RBVEFfS0lORF9FTUFJTBAEEhsKF0RBVEFfS0lORF9EQVRFX09GX0JJUlRIEAUSFwoTREFUQV9LSU5EX01ZX05VTUJFUhAGEhcKE0RBVEFfS0lORF9TRU5TSVRJVkUQBxIXChNEQVRBX0tJTkRfRklOQU5DSUFMEAgSGQoVREFUQV9LSU5EX0NSRURFTlRJQUxTEAkSIwofREFUQV9LSU5EX0NPTkZJREVOVElBTF9CVVNJTkVTUxAKEhMKD0RBVEFfS0lORF9PVEhFUhALKqwBCg5Db3VudFByZWNpc2lvbhIfChtDT1VOVF9QUkVDSVNJT05fVU5TUEVDSUZJRUQQABIZChVDT1VOVF9QUkVDSVNJT05fRVhBQ1QQARIjCh9DT1VOVF9QUkVDSVNJT05fRVNUSU1BVEVEX0FCT1VUEAISHAoYQ09VTlRfUFJFQ0lTSU9OX0FUX0xFQVNUEAMSGwoXQ09VTlRfUFJFQ0lTSU9OX1VOS05PV04QBCr6AwoKUmVwb3J0SXRlbRIbChdSRVBPUlRfSVRFTV9VTlNQRUNJRklFRBAAEhsKF1JFUE9SVF9JVEVNX0RFU0NSSVBUSU9OEAESGgoWUkVQT1JUX0lURU1fREFUQV9LSU5EUxACEhcKE1JFUE9SVF9JVEVNX1BFUlNPTlMQAxIXChNSRVBPUlRfSVRFTV9SRUNPUkRTEAQSGgoWUkVQT1JUX0lURU1fUExBQ0VfU0lURRAFEhwKGFJFUE9SVF9JVEVNX1BMQUNFX1NZU1RFTRAGEhwKGFJFUE9SVF9JVEVNX1BMQUNFX01FRElVTRAHEhsKF1JFUE9SVF9JVEVNX1BMQUNFX1JPVVRFEAgSHQoZUkVQT1JUX0lURU1fV0hBVF9IQVBQRU5FRBAJEh4KGlJFUE9SVF9JVEVNX0hPV19ESVNDT1ZFUkVEEAoSGwoXUkVQT1JUX0lURU1fT0NDVVJSRURfQVQQCxIZChVSRVBPUlRfSVRFTV9FTkNSWVBURUQQDBIqCiZSRVBPUlRfSVRFTV9JTVBST1BFUl9QVVJQT1NFX1NVU1BFQ1RFRBANEiwKKFJFUE9SVF9JVEVNX0VVX1BFUlNPTlNfUE9TU0lCTFlfQUZGRUNURUQQDhIeChpSRVBPUlRfSVRFTV9NRUFTVVJFU19UQUtFThAPKpsCCg9JbnN0cnVjdGlvbktpbmQSIAocSU5TVFJVQ1RJT05fS0lORF9VTlNQRUNJRklFRBAAEiAKHElOU1RSVUNUSU9OX0tJTkRfSU5WRVNUSUdBVEUQARIcChhJTlNUUlVDVElPTl9LSU5EX0NPTlRBSU4QAhIkCiBJTlNUUlVDVElPTl9LSU5EX05PVElGWV9TVUJKRUNUUxADEhwKGElOU1RSVUNUSU9OX0tJTkRfUFVCTElTSBAEEikKJUlOU1RSVUNUSU9OX0tJTkRfUkVUVVJOX09SX0VSQVNFX0RBVEEQBRIbChdJTlNUUlVDVElPTl9LSU5EX1JFUE9SVBAGEhoKFklOU1RSVUNUSU9OX0tJTkRfT1RIRVIQByqfAQoGUmVnaW1lEhYKElJFR0lNRV9VTlNQRUNJRklFRBAAEh4KGlJFR0lNRV9BUFBJX1BSSVZBVEVfU0VDVE9SEAESGwoXUkVHSU1FX0FQUElfUFVCTElDX0JPRFkQAhIUChBSRUdJTUVfTVlfTlVNQkVSEAMSDwoLUkVHSU1FX0dEUFIQBBIZChVSRUdJTUVfUFJPQ0VTU09SX0RVVFkQBSp3Cg1BcHBsaWNhYmlsaXR5Eh0KGUFQUExJQ0FCSUxJVFlfVU5TUEVDSUZJRUQQABIVChFBUFBMSUNBQklMSVRZX1lFUxABEhQKEEFQUExJQ0FCSUxJVFlfTk8QAhIaChZBUFBMSUNBQklMSVRZX1BPU1NJQkxZEAMqbwoKUnVsZVN0YXR1cxIbChdSVUxFX1NUQVRVU19VTlNQRUNJRklFRBAAEhMKD1JVTEVfU1RBVFVTX01FVBABEhcKE1JVTEVfU1RBVFVTX1VOS05PV04QAhIWChJSVUxFX1NUQVRVU19FWEVNUFQQAyqRAQoPVGhyZXNob2xkU3RhdHVzEiAKHFRIUkVTSE9MRF9TVEFUVVNfVU5TUEVDSUZJRUQQABIcChhUSFJFU0hPTERfU1RBVFVTX0NST1NTRUQQARIgChxUSFJFU0hPTERfU1RBVFVTX05PVF9DUk9TU0VEEAISHAoYVEhSRVNIT0xEX1NUQVRVU19VTktOT1dOEAMqfwoKQ2xpZW50S2luZBIbChdDTElFTlRfS0lORF9VTlNQRUNJRklFRBAAEh4KGkNMSUVOVF9LSU5EX1BSSVZBVEVfU0VDVE9SEAESGwoXQ0xJRU5UX0tJTkRfUFVCTElDX0JPRFkQAhIXChNDTElFTlRfS0lORF9VTktOT1dOEANiBnByb3RvMw", [file_google_protobuf_timestamp, file_leakresponse_common_v1_common]);
 
 /**
  * A contractor reported a leak (漏えい等: leakage, loss or damage) of information entrusted under a
@@ -122,6 +122,14 @@ export type IncidentReported = Message<"leakresponse.intake.v1.IncidentReported"
    * @generated from field: leakresponse.intake.v1.Reporter reporter = 13;
    */
   reporter?: Reporter | undefined;
+
+  /**
+   * When the report was made (the command's time): from when these facts were known. Absent in reports
+   * recorded before this field existed (readers then use the envelope's `occurred_at`).
+   *
+   * @generated from field: google.protobuf.Timestamp reported_at = 14;
+   */
+  reportedAt?: Timestamp | undefined;
 };
 
 /**
@@ -224,6 +232,14 @@ export type IncidentReportedJson = {
    * @generated from field: leakresponse.intake.v1.Reporter reporter = 13;
    */
   reporter?: ReporterJson;
+
+  /**
+   * When the report was made (the command's time): from when these facts were known. Absent in reports
+   * recorded before this field existed (readers then use the envelope's `occurred_at`).
+   *
+   * @generated from field: google.protobuf.Timestamp reported_at = 14;
+   */
+  reportedAt?: TimestampJson;
 };
 
 /**
@@ -558,6 +574,1192 @@ export const ReporterSchema: GenMessage<Reporter, {jsonType: ReporterJson}> = /*
   messageDesc(file_leakresponse_intake_v1_events, 6);
 
 /**
+ * The contractor amended the facts of the report. Only what changed is present: an absent field (or
+ * TRI_STATE_UNSPECIFIED) means "unchanged". Amendments never overwrite: the case keeps every version of
+ * the facts with the time it became known (`amended_at`).
+ *
+ * @generated from message leakresponse.intake.v1.ReportAmended
+ */
+export type ReportAmended = Message<"leakresponse.intake.v1.ReportAmended"> & {
+  /**
+   * The items that changed, so a reader can show "persons changed" without comparing versions.
+   *
+   * @generated from field: repeated leakresponse.intake.v1.ReportItem changed_items = 1;
+   */
+  changedItems: ReportItem[];
+
+  /**
+   * New description and/or data kinds. Absent when neither changed.
+   *
+   * @generated from field: leakresponse.intake.v1.LeakContentAmendment content = 2;
+   */
+  content?: LeakContentAmendment | undefined;
+
+  /**
+   * New counts: a present `persons` or `records` replaces the previous count (it may become
+   * COUNT_PRECISION_UNKNOWN again). Absent when no count changed.
+   *
+   * @generated from field: leakresponse.intake.v1.LeakQuantity quantity = 3;
+   */
+  quantity?: LeakQuantity | undefined;
+
+  /**
+   * New place parts: each present part replaces the previous one. Absent when nothing changed.
+   *
+   * @generated from field: leakresponse.intake.v1.LeakPlace place = 4;
+   */
+  place?: LeakPlace | undefined;
+
+  /**
+   * New circumstances: each present part replaces the previous one. Absent when nothing changed.
+   *
+   * @generated from field: leakresponse.intake.v1.LeakCircumstances circumstances = 5;
+   */
+  circumstances?: LeakCircumstances | undefined;
+
+  /**
+   * The occurrence time, now known or corrected. Absent when unchanged.
+   *
+   * @generated from field: google.protobuf.Timestamp occurred_at = 6;
+   */
+  occurredAt?: Timestamp | undefined;
+
+  /**
+   * Whether the data was encrypted. TRI_STATE_UNSPECIFIED: unchanged.
+   *
+   * @generated from field: leakresponse.common.v1.TriState encrypted = 7;
+   */
+  encrypted: TriState;
+
+  /**
+   * Whether an improper purpose is suspected. TRI_STATE_UNSPECIFIED: unchanged.
+   *
+   * @generated from field: leakresponse.common.v1.TriState improper_purpose_suspected = 8;
+   */
+  improperPurposeSuspected: TriState;
+
+  /**
+   * Whether persons in the EU may be affected. TRI_STATE_UNSPECIFIED: unchanged.
+   *
+   * @generated from field: leakresponse.common.v1.TriState eu_persons_possibly_affected = 9;
+   */
+  euPersonsPossiblyAffected: TriState;
+
+  /**
+   * Measures taken so far, restated. Case-key encrypted text. Absent when unchanged.
+   *
+   * @generated from field: leakresponse.common.v1.SealedText measures_taken = 10;
+   */
+  measuresTaken?: SealedText | undefined;
+
+  /**
+   * When the amended facts became known (the command's time); the case's "what was known when".
+   *
+   * @generated from field: google.protobuf.Timestamp amended_at = 11;
+   */
+  amendedAt?: Timestamp | undefined;
+};
+
+/**
+ * The contractor amended the facts of the report. Only what changed is present: an absent field (or
+ * TRI_STATE_UNSPECIFIED) means "unchanged". Amendments never overwrite: the case keeps every version of
+ * the facts with the time it became known (`amended_at`).
+ *
+ * @generated from message leakresponse.intake.v1.ReportAmended
+ */
+export type ReportAmendedJson = {
+  /**
+   * The items that changed, so a reader can show "persons changed" without comparing versions.
+   *
+   * @generated from field: repeated leakresponse.intake.v1.ReportItem changed_items = 1;
+   */
+  changedItems?: ReportItemJson[];
+
+  /**
+   * New description and/or data kinds. Absent when neither changed.
+   *
+   * @generated from field: leakresponse.intake.v1.LeakContentAmendment content = 2;
+   */
+  content?: LeakContentAmendmentJson;
+
+  /**
+   * New counts: a present `persons` or `records` replaces the previous count (it may become
+   * COUNT_PRECISION_UNKNOWN again). Absent when no count changed.
+   *
+   * @generated from field: leakresponse.intake.v1.LeakQuantity quantity = 3;
+   */
+  quantity?: LeakQuantityJson;
+
+  /**
+   * New place parts: each present part replaces the previous one. Absent when nothing changed.
+   *
+   * @generated from field: leakresponse.intake.v1.LeakPlace place = 4;
+   */
+  place?: LeakPlaceJson;
+
+  /**
+   * New circumstances: each present part replaces the previous one. Absent when nothing changed.
+   *
+   * @generated from field: leakresponse.intake.v1.LeakCircumstances circumstances = 5;
+   */
+  circumstances?: LeakCircumstancesJson;
+
+  /**
+   * The occurrence time, now known or corrected. Absent when unchanged.
+   *
+   * @generated from field: google.protobuf.Timestamp occurred_at = 6;
+   */
+  occurredAt?: TimestampJson;
+
+  /**
+   * Whether the data was encrypted. TRI_STATE_UNSPECIFIED: unchanged.
+   *
+   * @generated from field: leakresponse.common.v1.TriState encrypted = 7;
+   */
+  encrypted?: TriStateJson;
+
+  /**
+   * Whether an improper purpose is suspected. TRI_STATE_UNSPECIFIED: unchanged.
+   *
+   * @generated from field: leakresponse.common.v1.TriState improper_purpose_suspected = 8;
+   */
+  improperPurposeSuspected?: TriStateJson;
+
+  /**
+   * Whether persons in the EU may be affected. TRI_STATE_UNSPECIFIED: unchanged.
+   *
+   * @generated from field: leakresponse.common.v1.TriState eu_persons_possibly_affected = 9;
+   */
+  euPersonsPossiblyAffected?: TriStateJson;
+
+  /**
+   * Measures taken so far, restated. Case-key encrypted text. Absent when unchanged.
+   *
+   * @generated from field: leakresponse.common.v1.SealedText measures_taken = 10;
+   */
+  measuresTaken?: SealedTextJson;
+
+  /**
+   * When the amended facts became known (the command's time); the case's "what was known when".
+   *
+   * @generated from field: google.protobuf.Timestamp amended_at = 11;
+   */
+  amendedAt?: TimestampJson;
+};
+
+/**
+ * Describes the message leakresponse.intake.v1.ReportAmended.
+ * Use `create(ReportAmendedSchema)` to create a new message.
+ */
+export const ReportAmendedSchema: GenMessage<ReportAmended, {jsonType: ReportAmendedJson}> = /*@__PURE__*/
+  messageDesc(file_leakresponse_intake_v1_events, 7);
+
+/**
+ * Amended content of the leaked information.
+ *
+ * @generated from message leakresponse.intake.v1.LeakContentAmendment
+ */
+export type LeakContentAmendment = Message<"leakresponse.intake.v1.LeakContentAmendment"> & {
+  /**
+   * A new description. Case-key encrypted text. Absent when unchanged.
+   *
+   * @generated from field: leakresponse.common.v1.SealedText description = 1;
+   */
+  description?: SealedText | undefined;
+
+  /**
+   * The new list of data kinds (replaces the previous one). Absent when unchanged.
+   *
+   * @generated from field: leakresponse.intake.v1.DataKindList data_kinds = 2;
+   */
+  dataKinds?: DataKindList | undefined;
+};
+
+/**
+ * Amended content of the leaked information.
+ *
+ * @generated from message leakresponse.intake.v1.LeakContentAmendment
+ */
+export type LeakContentAmendmentJson = {
+  /**
+   * A new description. Case-key encrypted text. Absent when unchanged.
+   *
+   * @generated from field: leakresponse.common.v1.SealedText description = 1;
+   */
+  description?: SealedTextJson;
+
+  /**
+   * The new list of data kinds (replaces the previous one). Absent when unchanged.
+   *
+   * @generated from field: leakresponse.intake.v1.DataKindList data_kinds = 2;
+   */
+  dataKinds?: DataKindListJson;
+};
+
+/**
+ * Describes the message leakresponse.intake.v1.LeakContentAmendment.
+ * Use `create(LeakContentAmendmentSchema)` to create a new message.
+ */
+export const LeakContentAmendmentSchema: GenMessage<LeakContentAmendment, {jsonType: LeakContentAmendmentJson}> = /*@__PURE__*/
+  messageDesc(file_leakresponse_intake_v1_events, 8);
+
+/**
+ * A list of data kinds, wrapped so that "replaced by an empty list" differs from "unchanged".
+ *
+ * @generated from message leakresponse.intake.v1.DataKindList
+ */
+export type DataKindList = Message<"leakresponse.intake.v1.DataKindList"> & {
+  /**
+   * The kinds, without duplicates.
+   *
+   * @generated from field: repeated leakresponse.intake.v1.DataKind values = 1;
+   */
+  values: DataKind[];
+};
+
+/**
+ * A list of data kinds, wrapped so that "replaced by an empty list" differs from "unchanged".
+ *
+ * @generated from message leakresponse.intake.v1.DataKindList
+ */
+export type DataKindListJson = {
+  /**
+   * The kinds, without duplicates.
+   *
+   * @generated from field: repeated leakresponse.intake.v1.DataKind values = 1;
+   */
+  values?: DataKindJson[];
+};
+
+/**
+ * Describes the message leakresponse.intake.v1.DataKindList.
+ * Use `create(DataKindListSchema)` to create a new message.
+ */
+export const DataKindListSchema: GenMessage<DataKindList, {jsonType: DataKindListJson}> = /*@__PURE__*/
+  messageDesc(file_leakresponse_intake_v1_events, 9);
+
+/**
+ * The contractor recorded a damage-minimising measure (Art. 16(2)), taken or under way.
+ *
+ * @generated from message leakresponse.intake.v1.MeasureRecorded
+ */
+export type MeasureRecorded = Message<"leakresponse.intake.v1.MeasureRecorded"> & {
+  /**
+   * Id of the measure within the case (UUID, chosen by the caller).
+   *
+   * @generated from field: string measure_id = 1;
+   */
+  measureId: string;
+
+  /**
+   * What the measure is. Case-key encrypted text.
+   *
+   * @generated from field: leakresponse.common.v1.SealedText description = 2;
+   */
+  description?: SealedText | undefined;
+};
+
+/**
+ * The contractor recorded a damage-minimising measure (Art. 16(2)), taken or under way.
+ *
+ * @generated from message leakresponse.intake.v1.MeasureRecorded
+ */
+export type MeasureRecordedJson = {
+  /**
+   * Id of the measure within the case (UUID, chosen by the caller).
+   *
+   * @generated from field: string measure_id = 1;
+   */
+  measureId?: string;
+
+  /**
+   * What the measure is. Case-key encrypted text.
+   *
+   * @generated from field: leakresponse.common.v1.SealedText description = 2;
+   */
+  description?: SealedTextJson;
+};
+
+/**
+ * Describes the message leakresponse.intake.v1.MeasureRecorded.
+ * Use `create(MeasureRecordedSchema)` to create a new message.
+ */
+export const MeasureRecordedSchema: GenMessage<MeasureRecorded, {jsonType: MeasureRecordedJson}> = /*@__PURE__*/
+  messageDesc(file_leakresponse_intake_v1_events, 10);
+
+/**
+ * A recorded measure was completed.
+ *
+ * @generated from message leakresponse.intake.v1.MeasureCompleted
+ */
+export type MeasureCompleted = Message<"leakresponse.intake.v1.MeasureCompleted"> & {
+  /**
+   * The measure.
+   *
+   * @generated from field: string measure_id = 1;
+   */
+  measureId: string;
+
+  /**
+   * What was achieved. Case-key encrypted text. Absent when nothing was noted.
+   *
+   * @generated from field: leakresponse.common.v1.SealedText result_note = 2;
+   */
+  resultNote?: SealedText | undefined;
+};
+
+/**
+ * A recorded measure was completed.
+ *
+ * @generated from message leakresponse.intake.v1.MeasureCompleted
+ */
+export type MeasureCompletedJson = {
+  /**
+   * The measure.
+   *
+   * @generated from field: string measure_id = 1;
+   */
+  measureId?: string;
+
+  /**
+   * What was achieved. Case-key encrypted text. Absent when nothing was noted.
+   *
+   * @generated from field: leakresponse.common.v1.SealedText result_note = 2;
+   */
+  resultNote?: SealedTextJson;
+};
+
+/**
+ * Describes the message leakresponse.intake.v1.MeasureCompleted.
+ * Use `create(MeasureCompletedSchema)` to create a new message.
+ */
+export const MeasureCompletedSchema: GenMessage<MeasureCompleted, {jsonType: MeasureCompletedJson}> = /*@__PURE__*/
+  messageDesc(file_leakresponse_intake_v1_events, 11);
+
+/**
+ * A client officer issued an instruction (指示) that the contractor must follow (Art. 16(1)).
+ *
+ * @generated from message leakresponse.intake.v1.InstructionIssued
+ */
+export type InstructionIssued = Message<"leakresponse.intake.v1.InstructionIssued"> & {
+  /**
+   * Id of the instruction within the case (UUID, chosen by the caller).
+   *
+   * @generated from field: string instruction_id = 1;
+   */
+  instructionId: string;
+
+  /**
+   * What kind of action is asked for.
+   *
+   * @generated from field: leakresponse.intake.v1.InstructionKind kind = 2;
+   */
+  kind: InstructionKind;
+
+  /**
+   * When the instruction is due. Absent when the client set no due date.
+   *
+   * @generated from field: google.protobuf.Timestamp due_at = 3;
+   */
+  dueAt?: Timestamp | undefined;
+
+  /**
+   * The instruction's text. Case-key encrypted text.
+   *
+   * @generated from field: leakresponse.common.v1.SealedText text = 4;
+   */
+  text?: SealedText | undefined;
+
+  /**
+   * The client officer who issued it.
+   *
+   * @generated from field: leakresponse.intake.v1.ActingUser issued_by = 5;
+   */
+  issuedBy?: ActingUser | undefined;
+};
+
+/**
+ * A client officer issued an instruction (指示) that the contractor must follow (Art. 16(1)).
+ *
+ * @generated from message leakresponse.intake.v1.InstructionIssued
+ */
+export type InstructionIssuedJson = {
+  /**
+   * Id of the instruction within the case (UUID, chosen by the caller).
+   *
+   * @generated from field: string instruction_id = 1;
+   */
+  instructionId?: string;
+
+  /**
+   * What kind of action is asked for.
+   *
+   * @generated from field: leakresponse.intake.v1.InstructionKind kind = 2;
+   */
+  kind?: InstructionKindJson;
+
+  /**
+   * When the instruction is due. Absent when the client set no due date.
+   *
+   * @generated from field: google.protobuf.Timestamp due_at = 3;
+   */
+  dueAt?: TimestampJson;
+
+  /**
+   * The instruction's text. Case-key encrypted text.
+   *
+   * @generated from field: leakresponse.common.v1.SealedText text = 4;
+   */
+  text?: SealedTextJson;
+
+  /**
+   * The client officer who issued it.
+   *
+   * @generated from field: leakresponse.intake.v1.ActingUser issued_by = 5;
+   */
+  issuedBy?: ActingUserJson;
+};
+
+/**
+ * Describes the message leakresponse.intake.v1.InstructionIssued.
+ * Use `create(InstructionIssuedSchema)` to create a new message.
+ */
+export const InstructionIssuedSchema: GenMessage<InstructionIssued, {jsonType: InstructionIssuedJson}> = /*@__PURE__*/
+  messageDesc(file_leakresponse_intake_v1_events, 12);
+
+/**
+ * A user acting in a role, where a rule depends on who acted.
+ *
+ * @generated from message leakresponse.intake.v1.ActingUser
+ */
+export type ActingUser = Message<"leakresponse.intake.v1.ActingUser"> & {
+  /**
+   * The user (or API token) id.
+   *
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * The role it acted in (e.g. "client_officer", "responsible").
+   *
+   * @generated from field: string role = 2;
+   */
+  role: string;
+};
+
+/**
+ * A user acting in a role, where a rule depends on who acted.
+ *
+ * @generated from message leakresponse.intake.v1.ActingUser
+ */
+export type ActingUserJson = {
+  /**
+   * The user (or API token) id.
+   *
+   * @generated from field: string user_id = 1;
+   */
+  userId?: string;
+
+  /**
+   * The role it acted in (e.g. "client_officer", "responsible").
+   *
+   * @generated from field: string role = 2;
+   */
+  role?: string;
+};
+
+/**
+ * Describes the message leakresponse.intake.v1.ActingUser.
+ * Use `create(ActingUserSchema)` to create a new message.
+ */
+export const ActingUserSchema: GenMessage<ActingUser, {jsonType: ActingUserJson}> = /*@__PURE__*/
+  messageDesc(file_leakresponse_intake_v1_events, 13);
+
+/**
+ * The contractor acknowledged an instruction (it was received and will be followed).
+ *
+ * @generated from message leakresponse.intake.v1.InstructionAcknowledged
+ */
+export type InstructionAcknowledged = Message<"leakresponse.intake.v1.InstructionAcknowledged"> & {
+  /**
+   * The instruction.
+   *
+   * @generated from field: string instruction_id = 1;
+   */
+  instructionId: string;
+};
+
+/**
+ * The contractor acknowledged an instruction (it was received and will be followed).
+ *
+ * @generated from message leakresponse.intake.v1.InstructionAcknowledged
+ */
+export type InstructionAcknowledgedJson = {
+  /**
+   * The instruction.
+   *
+   * @generated from field: string instruction_id = 1;
+   */
+  instructionId?: string;
+};
+
+/**
+ * Describes the message leakresponse.intake.v1.InstructionAcknowledged.
+ * Use `create(InstructionAcknowledgedSchema)` to create a new message.
+ */
+export const InstructionAcknowledgedSchema: GenMessage<InstructionAcknowledged, {jsonType: InstructionAcknowledgedJson}> = /*@__PURE__*/
+  messageDesc(file_leakresponse_intake_v1_events, 14);
+
+/**
+ * The contractor reported progress on an instruction.
+ *
+ * @generated from message leakresponse.intake.v1.InstructionProgressReported
+ */
+export type InstructionProgressReported = Message<"leakresponse.intake.v1.InstructionProgressReported"> & {
+  /**
+   * The instruction.
+   *
+   * @generated from field: string instruction_id = 1;
+   */
+  instructionId: string;
+
+  /**
+   * What was done so far. Case-key encrypted text.
+   *
+   * @generated from field: leakresponse.common.v1.SealedText note = 2;
+   */
+  note?: SealedText | undefined;
+};
+
+/**
+ * The contractor reported progress on an instruction.
+ *
+ * @generated from message leakresponse.intake.v1.InstructionProgressReported
+ */
+export type InstructionProgressReportedJson = {
+  /**
+   * The instruction.
+   *
+   * @generated from field: string instruction_id = 1;
+   */
+  instructionId?: string;
+
+  /**
+   * What was done so far. Case-key encrypted text.
+   *
+   * @generated from field: leakresponse.common.v1.SealedText note = 2;
+   */
+  note?: SealedTextJson;
+};
+
+/**
+ * Describes the message leakresponse.intake.v1.InstructionProgressReported.
+ * Use `create(InstructionProgressReportedSchema)` to create a new message.
+ */
+export const InstructionProgressReportedSchema: GenMessage<InstructionProgressReported, {jsonType: InstructionProgressReportedJson}> = /*@__PURE__*/
+  messageDesc(file_leakresponse_intake_v1_events, 15);
+
+/**
+ * The contractor completed an instruction, with evidence notes.
+ *
+ * @generated from message leakresponse.intake.v1.InstructionCompleted
+ */
+export type InstructionCompleted = Message<"leakresponse.intake.v1.InstructionCompleted"> & {
+  /**
+   * The instruction.
+   *
+   * @generated from field: string instruction_id = 1;
+   */
+  instructionId: string;
+
+  /**
+   * What was done and where the evidence is. Case-key encrypted text.
+   *
+   * @generated from field: leakresponse.common.v1.SealedText evidence_note = 2;
+   */
+  evidenceNote?: SealedText | undefined;
+};
+
+/**
+ * The contractor completed an instruction, with evidence notes.
+ *
+ * @generated from message leakresponse.intake.v1.InstructionCompleted
+ */
+export type InstructionCompletedJson = {
+  /**
+   * The instruction.
+   *
+   * @generated from field: string instruction_id = 1;
+   */
+  instructionId?: string;
+
+  /**
+   * What was done and where the evidence is. Case-key encrypted text.
+   *
+   * @generated from field: leakresponse.common.v1.SealedText evidence_note = 2;
+   */
+  evidenceNote?: SealedTextJson;
+};
+
+/**
+ * Describes the message leakresponse.intake.v1.InstructionCompleted.
+ * Use `create(InstructionCompletedSchema)` to create a new message.
+ */
+export const InstructionCompletedSchema: GenMessage<InstructionCompleted, {jsonType: InstructionCompletedJson}> = /*@__PURE__*/
+  messageDesc(file_leakresponse_intake_v1_events, 16);
+
+/**
+ * The client confirmed a completed instruction: it is no longer open.
+ *
+ * @generated from message leakresponse.intake.v1.InstructionConfirmed
+ */
+export type InstructionConfirmed = Message<"leakresponse.intake.v1.InstructionConfirmed"> & {
+  /**
+   * The instruction.
+   *
+   * @generated from field: string instruction_id = 1;
+   */
+  instructionId: string;
+
+  /**
+   * The client officer who confirmed it.
+   *
+   * @generated from field: leakresponse.intake.v1.ActingUser confirmed_by = 2;
+   */
+  confirmedBy?: ActingUser | undefined;
+};
+
+/**
+ * The client confirmed a completed instruction: it is no longer open.
+ *
+ * @generated from message leakresponse.intake.v1.InstructionConfirmed
+ */
+export type InstructionConfirmedJson = {
+  /**
+   * The instruction.
+   *
+   * @generated from field: string instruction_id = 1;
+   */
+  instructionId?: string;
+
+  /**
+   * The client officer who confirmed it.
+   *
+   * @generated from field: leakresponse.intake.v1.ActingUser confirmed_by = 2;
+   */
+  confirmedBy?: ActingUserJson;
+};
+
+/**
+ * Describes the message leakresponse.intake.v1.InstructionConfirmed.
+ * Use `create(InstructionConfirmedSchema)` to create a new message.
+ */
+export const InstructionConfirmedSchema: GenMessage<InstructionConfirmed, {jsonType: InstructionConfirmedJson}> = /*@__PURE__*/
+  messageDesc(file_leakresponse_intake_v1_events, 17);
+
+/**
+ * The client reopened a completed (or confirmed) instruction: the contractor must continue.
+ *
+ * @generated from message leakresponse.intake.v1.InstructionReopened
+ */
+export type InstructionReopened = Message<"leakresponse.intake.v1.InstructionReopened"> & {
+  /**
+   * The instruction.
+   *
+   * @generated from field: string instruction_id = 1;
+   */
+  instructionId: string;
+
+  /**
+   * Why it was reopened. Case-key encrypted text.
+   *
+   * @generated from field: leakresponse.common.v1.SealedText reason = 2;
+   */
+  reason?: SealedText | undefined;
+
+  /**
+   * The client officer who reopened it.
+   *
+   * @generated from field: leakresponse.intake.v1.ActingUser reopened_by = 3;
+   */
+  reopenedBy?: ActingUser | undefined;
+};
+
+/**
+ * The client reopened a completed (or confirmed) instruction: the contractor must continue.
+ *
+ * @generated from message leakresponse.intake.v1.InstructionReopened
+ */
+export type InstructionReopenedJson = {
+  /**
+   * The instruction.
+   *
+   * @generated from field: string instruction_id = 1;
+   */
+  instructionId?: string;
+
+  /**
+   * Why it was reopened. Case-key encrypted text.
+   *
+   * @generated from field: leakresponse.common.v1.SealedText reason = 2;
+   */
+  reason?: SealedTextJson;
+
+  /**
+   * The client officer who reopened it.
+   *
+   * @generated from field: leakresponse.intake.v1.ActingUser reopened_by = 3;
+   */
+  reopenedBy?: ActingUserJson;
+};
+
+/**
+ * Describes the message leakresponse.intake.v1.InstructionReopened.
+ * Use `create(InstructionReopenedSchema)` to create a new message.
+ */
+export const InstructionReopenedSchema: GenMessage<InstructionReopened, {jsonType: InstructionReopenedJson}> = /*@__PURE__*/
+  messageDesc(file_leakresponse_intake_v1_events, 18);
+
+/**
+ * The cause of the leak was identified (PPC report item 4). A later event revises an earlier one.
+ *
+ * @generated from message leakresponse.intake.v1.CauseIdentified
+ */
+export type CauseIdentified = Message<"leakresponse.intake.v1.CauseIdentified"> & {
+  /**
+   * The cause. Case-key encrypted text.
+   *
+   * @generated from field: leakresponse.common.v1.SealedText cause = 1;
+   */
+  cause?: SealedText | undefined;
+
+  /**
+   * Whether the processor (the contractor) caused it.
+   *
+   * @generated from field: leakresponse.common.v1.TriState caused_by_processor = 2;
+   */
+  causedByProcessor: TriState;
+};
+
+/**
+ * The cause of the leak was identified (PPC report item 4). A later event revises an earlier one.
+ *
+ * @generated from message leakresponse.intake.v1.CauseIdentified
+ */
+export type CauseIdentifiedJson = {
+  /**
+   * The cause. Case-key encrypted text.
+   *
+   * @generated from field: leakresponse.common.v1.SealedText cause = 1;
+   */
+  cause?: SealedTextJson;
+
+  /**
+   * Whether the processor (the contractor) caused it.
+   *
+   * @generated from field: leakresponse.common.v1.TriState caused_by_processor = 2;
+   */
+  causedByProcessor?: TriStateJson;
+};
+
+/**
+ * Describes the message leakresponse.intake.v1.CauseIdentified.
+ * Use `create(CauseIdentifiedSchema)` to create a new message.
+ */
+export const CauseIdentifiedSchema: GenMessage<CauseIdentified, {jsonType: CauseIdentifiedJson}> = /*@__PURE__*/
+  messageDesc(file_leakresponse_intake_v1_events, 19);
+
+/**
+ * The case was closed. No command is accepted afterwards.
+ *
+ * @generated from message leakresponse.intake.v1.CaseClosed
+ */
+export type CaseClosed = Message<"leakresponse.intake.v1.CaseClosed"> & {
+  /**
+   * Why, when it was closed with instructions still open (required then). Case-key encrypted text.
+   *
+   * @generated from field: leakresponse.common.v1.SealedText reason = 1;
+   */
+  reason?: SealedText | undefined;
+
+  /**
+   * Who closed it (the contract's responsible person when instructions were open).
+   *
+   * @generated from field: leakresponse.intake.v1.ActingUser closed_by = 2;
+   */
+  closedBy?: ActingUser | undefined;
+
+  /**
+   * The instructions still open at closure (issued and not confirmed).
+   *
+   * @generated from field: repeated string open_instruction_ids = 3;
+   */
+  openInstructionIds: string[];
+};
+
+/**
+ * The case was closed. No command is accepted afterwards.
+ *
+ * @generated from message leakresponse.intake.v1.CaseClosed
+ */
+export type CaseClosedJson = {
+  /**
+   * Why, when it was closed with instructions still open (required then). Case-key encrypted text.
+   *
+   * @generated from field: leakresponse.common.v1.SealedText reason = 1;
+   */
+  reason?: SealedTextJson;
+
+  /**
+   * Who closed it (the contract's responsible person when instructions were open).
+   *
+   * @generated from field: leakresponse.intake.v1.ActingUser closed_by = 2;
+   */
+  closedBy?: ActingUserJson;
+
+  /**
+   * The instructions still open at closure (issued and not confirmed).
+   *
+   * @generated from field: repeated string open_instruction_ids = 3;
+   */
+  openInstructionIds?: string[];
+};
+
+/**
+ * Describes the message leakresponse.intake.v1.CaseClosed.
+ * Use `create(CaseClosedSchema)` to create a new message.
+ */
+export const CaseClosedSchema: GenMessage<CaseClosed, {jsonType: CaseClosedJson}> = /*@__PURE__*/
+  messageDesc(file_leakresponse_intake_v1_events, 20);
+
+/**
+ * The regulatory assessment of the case's facts: which regimes apply and why. Made after the report
+ * and after every amendment that changes its outcome; the timeline starts the legal clocks from it.
+ *
+ * @generated from message leakresponse.intake.v1.RegulatoryAssessmentMade
+ */
+export type RegulatoryAssessmentMade = Message<"leakresponse.intake.v1.RegulatoryAssessmentMade"> & {
+  /**
+   * One entry per regime the product knows, applying or not.
+   *
+   * @generated from field: repeated leakresponse.intake.v1.RegimeAssessment regimes = 1;
+   */
+  regimes: RegimeAssessment[];
+
+  /**
+   * The person-count thresholds of the regimes in scope, crossed or not (or unknown).
+   *
+   * @generated from field: repeated leakresponse.intake.v1.ThresholdCheck thresholds = 2;
+   */
+  thresholds: ThresholdCheck[];
+
+  /**
+   * The kind of client the assessment assumed.
+   *
+   * @generated from field: leakresponse.intake.v1.ClientKind client_kind = 3;
+   */
+  clientKind: ClientKind;
+
+  /**
+   * True when a previous assessment exists and this one differs from it; false for the first.
+   *
+   * @generated from field: bool changed = 4;
+   */
+  changed: boolean;
+
+  /**
+   * The regimes whose applicability differs from the previous assessment (empty for the first).
+   *
+   * @generated from field: repeated leakresponse.intake.v1.Regime changed_regimes = 5;
+   */
+  changedRegimes: Regime[];
+
+  /**
+   * One line for people (the client's email), in Japanese.
+   *
+   * @generated from field: string summary_ja = 6;
+   */
+  summaryJa: string;
+
+  /**
+   * One line for people (the client's email), in English.
+   *
+   * @generated from field: string summary_en = 7;
+   */
+  summaryEn: string;
+};
+
+/**
+ * The regulatory assessment of the case's facts: which regimes apply and why. Made after the report
+ * and after every amendment that changes its outcome; the timeline starts the legal clocks from it.
+ *
+ * @generated from message leakresponse.intake.v1.RegulatoryAssessmentMade
+ */
+export type RegulatoryAssessmentMadeJson = {
+  /**
+   * One entry per regime the product knows, applying or not.
+   *
+   * @generated from field: repeated leakresponse.intake.v1.RegimeAssessment regimes = 1;
+   */
+  regimes?: RegimeAssessmentJson[];
+
+  /**
+   * The person-count thresholds of the regimes in scope, crossed or not (or unknown).
+   *
+   * @generated from field: repeated leakresponse.intake.v1.ThresholdCheck thresholds = 2;
+   */
+  thresholds?: ThresholdCheckJson[];
+
+  /**
+   * The kind of client the assessment assumed.
+   *
+   * @generated from field: leakresponse.intake.v1.ClientKind client_kind = 3;
+   */
+  clientKind?: ClientKindJson;
+
+  /**
+   * True when a previous assessment exists and this one differs from it; false for the first.
+   *
+   * @generated from field: bool changed = 4;
+   */
+  changed?: boolean;
+
+  /**
+   * The regimes whose applicability differs from the previous assessment (empty for the first).
+   *
+   * @generated from field: repeated leakresponse.intake.v1.Regime changed_regimes = 5;
+   */
+  changedRegimes?: RegimeJson[];
+
+  /**
+   * One line for people (the client's email), in Japanese.
+   *
+   * @generated from field: string summary_ja = 6;
+   */
+  summaryJa?: string;
+
+  /**
+   * One line for people (the client's email), in English.
+   *
+   * @generated from field: string summary_en = 7;
+   */
+  summaryEn?: string;
+};
+
+/**
+ * Describes the message leakresponse.intake.v1.RegulatoryAssessmentMade.
+ * Use `create(RegulatoryAssessmentMadeSchema)` to create a new message.
+ */
+export const RegulatoryAssessmentMadeSchema: GenMessage<RegulatoryAssessmentMade, {jsonType: RegulatoryAssessmentMadeJson}> = /*@__PURE__*/
+  messageDesc(file_leakresponse_intake_v1_events, 21);
+
+/**
+ * One regime's result.
+ *
+ * @generated from message leakresponse.intake.v1.RegimeAssessment
+ */
+export type RegimeAssessment = Message<"leakresponse.intake.v1.RegimeAssessment"> & {
+  /**
+   * The regime.
+   *
+   * @generated from field: leakresponse.intake.v1.Regime regime = 1;
+   */
+  regime: Regime;
+
+  /**
+   * Whether it applies.
+   *
+   * @generated from field: leakresponse.intake.v1.Applicability applies = 2;
+   */
+  applies: Applicability;
+
+  /**
+   * The rules behind the result (rules that did not apply are left out).
+   *
+   * @generated from field: repeated leakresponse.intake.v1.RuleFinding rules = 3;
+   */
+  rules: RuleFinding[];
+};
+
+/**
+ * One regime's result.
+ *
+ * @generated from message leakresponse.intake.v1.RegimeAssessment
+ */
+export type RegimeAssessmentJson = {
+  /**
+   * The regime.
+   *
+   * @generated from field: leakresponse.intake.v1.Regime regime = 1;
+   */
+  regime?: RegimeJson;
+
+  /**
+   * Whether it applies.
+   *
+   * @generated from field: leakresponse.intake.v1.Applicability applies = 2;
+   */
+  applies?: ApplicabilityJson;
+
+  /**
+   * The rules behind the result (rules that did not apply are left out).
+   *
+   * @generated from field: repeated leakresponse.intake.v1.RuleFinding rules = 3;
+   */
+  rules?: RuleFindingJson[];
+};
+
+/**
+ * Describes the message leakresponse.intake.v1.RegimeAssessment.
+ * Use `create(RegimeAssessmentSchema)` to create a new message.
+ */
+export const RegimeAssessmentSchema: GenMessage<RegimeAssessment, {jsonType: RegimeAssessmentJson}> = /*@__PURE__*/
+  messageDesc(file_leakresponse_intake_v1_events, 22);
+
+/**
+ * Why a rule contributed to a regime's result.
+ *
+ * @generated from message leakresponse.intake.v1.RuleFinding
+ */
+export type RuleFinding = Message<"leakresponse.intake.v1.RuleFinding"> & {
+  /**
+   * Stable rule id, e.g. "appi.private.persons_over_1000" (see docs/case-domain.md).
+   *
+   * @generated from field: string rule_id = 1;
+   */
+  ruleId: string;
+
+  /**
+   * What the rule found.
+   *
+   * @generated from field: leakresponse.intake.v1.RuleStatus status = 2;
+   */
+  status: RuleStatus;
+
+  /**
+   * One line, in English, e.g. "more than 1,000 persons (at least 1,200)".
+   *
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+};
+
+/**
+ * Why a rule contributed to a regime's result.
+ *
+ * @generated from message leakresponse.intake.v1.RuleFinding
+ */
+export type RuleFindingJson = {
+  /**
+   * Stable rule id, e.g. "appi.private.persons_over_1000" (see docs/case-domain.md).
+   *
+   * @generated from field: string rule_id = 1;
+   */
+  ruleId?: string;
+
+  /**
+   * What the rule found.
+   *
+   * @generated from field: leakresponse.intake.v1.RuleStatus status = 2;
+   */
+  status?: RuleStatusJson;
+
+  /**
+   * One line, in English, e.g. "more than 1,000 persons (at least 1,200)".
+   *
+   * @generated from field: string reason = 3;
+   */
+  reason?: string;
+};
+
+/**
+ * Describes the message leakresponse.intake.v1.RuleFinding.
+ * Use `create(RuleFindingSchema)` to create a new message.
+ */
+export const RuleFindingSchema: GenMessage<RuleFinding, {jsonType: RuleFindingJson}> = /*@__PURE__*/
+  messageDesc(file_leakresponse_intake_v1_events, 23);
+
+/**
+ * A person-count threshold and where the case stands against it.
+ *
+ * @generated from message leakresponse.intake.v1.ThresholdCheck
+ */
+export type ThresholdCheck = Message<"leakresponse.intake.v1.ThresholdCheck"> & {
+  /**
+   * The rule that holds the threshold.
+   *
+   * @generated from field: string rule_id = 1;
+   */
+  ruleId: string;
+
+  /**
+   * The threshold: the rule applies to MORE than this many persons.
+   *
+   * @generated from field: uint64 persons = 2;
+   */
+  persons: bigint;
+
+  /**
+   * Crossed, not crossed, or unknown.
+   *
+   * @generated from field: leakresponse.intake.v1.ThresholdStatus status = 3;
+   */
+  status: ThresholdStatus;
+
+  /**
+   * The lower bound of the number of persons used (exact N, about N and at least N all count as N).
+   * Absent when the number is unknown.
+   *
+   * @generated from field: leakresponse.intake.v1.Count persons_counted = 4;
+   */
+  personsCounted?: Count | undefined;
+};
+
+/**
+ * A person-count threshold and where the case stands against it.
+ *
+ * @generated from message leakresponse.intake.v1.ThresholdCheck
+ */
+export type ThresholdCheckJson = {
+  /**
+   * The rule that holds the threshold.
+   *
+   * @generated from field: string rule_id = 1;
+   */
+  ruleId?: string;
+
+  /**
+   * The threshold: the rule applies to MORE than this many persons.
+   *
+   * @generated from field: uint64 persons = 2;
+   */
+  persons?: string;
+
+  /**
+   * Crossed, not crossed, or unknown.
+   *
+   * @generated from field: leakresponse.intake.v1.ThresholdStatus status = 3;
+   */
+  status?: ThresholdStatusJson;
+
+  /**
+   * The lower bound of the number of persons used (exact N, about N and at least N all count as N).
+   * Absent when the number is unknown.
+   *
+   * @generated from field: leakresponse.intake.v1.Count persons_counted = 4;
+   */
+  personsCounted?: CountJson;
+};
+
+/**
+ * Describes the message leakresponse.intake.v1.ThresholdCheck.
+ * Use `create(ThresholdCheckSchema)` to create a new message.
+ */
+export const ThresholdCheckSchema: GenMessage<ThresholdCheck, {jsonType: ThresholdCheckJson}> = /*@__PURE__*/
+  messageDesc(file_leakresponse_intake_v1_events, 24);
+
+/**
  * A kind of information that can be involved in a leak. Drives the regulatory assessment
  * (e.g. sensitive data or My Number make an APPI leak reportable regardless of the number of persons).
  *
@@ -717,4 +1919,466 @@ export type CountPrecisionJson = "COUNT_PRECISION_UNSPECIFIED" | "COUNT_PRECISIO
  */
 export const CountPrecisionSchema: GenEnum<CountPrecision, CountPrecisionJson> = /*@__PURE__*/
   enumDesc(file_leakresponse_intake_v1_events, 1);
+
+/**
+ * An item of the report (Art. 16(1)) that an amendment can change.
+ *
+ * @generated from enum leakresponse.intake.v1.ReportItem
+ */
+export enum ReportItem {
+  /**
+   * Not stated; never valid.
+   *
+   * @generated from enum value: REPORT_ITEM_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The free description of what leaked.
+   *
+   * @generated from enum value: REPORT_ITEM_DESCRIPTION = 1;
+   */
+  DESCRIPTION = 1,
+
+  /**
+   * The kinds of data involved.
+   *
+   * @generated from enum value: REPORT_ITEM_DATA_KINDS = 2;
+   */
+  DATA_KINDS = 2,
+
+  /**
+   * The number of persons.
+   *
+   * @generated from enum value: REPORT_ITEM_PERSONS = 3;
+   */
+  PERSONS = 3,
+
+  /**
+   * The number of records or documents.
+   *
+   * @generated from enum value: REPORT_ITEM_RECORDS = 4;
+   */
+  RECORDS = 4,
+
+  /**
+   * The site of the leak.
+   *
+   * @generated from enum value: REPORT_ITEM_PLACE_SITE = 5;
+   */
+  PLACE_SITE = 5,
+
+  /**
+   * The information system involved.
+   *
+   * @generated from enum value: REPORT_ITEM_PLACE_SYSTEM = 6;
+   */
+  PLACE_SYSTEM = 6,
+
+  /**
+   * The medium involved.
+   *
+   * @generated from enum value: REPORT_ITEM_PLACE_MEDIUM = 7;
+   */
+  PLACE_MEDIUM = 7,
+
+  /**
+   * The route by which the information left control.
+   *
+   * @generated from enum value: REPORT_ITEM_PLACE_ROUTE = 8;
+   */
+  PLACE_ROUTE = 8,
+
+  /**
+   * What happened.
+   *
+   * @generated from enum value: REPORT_ITEM_WHAT_HAPPENED = 9;
+   */
+  WHAT_HAPPENED = 9,
+
+  /**
+   * How the leak was discovered.
+   *
+   * @generated from enum value: REPORT_ITEM_HOW_DISCOVERED = 10;
+   */
+  HOW_DISCOVERED = 10,
+
+  /**
+   * When the leak occurred.
+   *
+   * @generated from enum value: REPORT_ITEM_OCCURRED_AT = 11;
+   */
+  OCCURRED_AT = 11,
+
+  /**
+   * Whether the data was encrypted.
+   *
+   * @generated from enum value: REPORT_ITEM_ENCRYPTED = 12;
+   */
+  ENCRYPTED = 12,
+
+  /**
+   * Whether an improper purpose is suspected.
+   *
+   * @generated from enum value: REPORT_ITEM_IMPROPER_PURPOSE_SUSPECTED = 13;
+   */
+  IMPROPER_PURPOSE_SUSPECTED = 13,
+
+  /**
+   * Whether persons in the EU may be affected.
+   *
+   * @generated from enum value: REPORT_ITEM_EU_PERSONS_POSSIBLY_AFFECTED = 14;
+   */
+  EU_PERSONS_POSSIBLY_AFFECTED = 14,
+
+  /**
+   * The measures already taken.
+   *
+   * @generated from enum value: REPORT_ITEM_MEASURES_TAKEN = 15;
+   */
+  MEASURES_TAKEN = 15,
+}
+
+/**
+ * An item of the report (Art. 16(1)) that an amendment can change.
+ *
+ * @generated from enum leakresponse.intake.v1.ReportItem
+ */
+export type ReportItemJson = "REPORT_ITEM_UNSPECIFIED" | "REPORT_ITEM_DESCRIPTION" | "REPORT_ITEM_DATA_KINDS" | "REPORT_ITEM_PERSONS" | "REPORT_ITEM_RECORDS" | "REPORT_ITEM_PLACE_SITE" | "REPORT_ITEM_PLACE_SYSTEM" | "REPORT_ITEM_PLACE_MEDIUM" | "REPORT_ITEM_PLACE_ROUTE" | "REPORT_ITEM_WHAT_HAPPENED" | "REPORT_ITEM_HOW_DISCOVERED" | "REPORT_ITEM_OCCURRED_AT" | "REPORT_ITEM_ENCRYPTED" | "REPORT_ITEM_IMPROPER_PURPOSE_SUSPECTED" | "REPORT_ITEM_EU_PERSONS_POSSIBLY_AFFECTED" | "REPORT_ITEM_MEASURES_TAKEN";
+
+/**
+ * Describes the enum leakresponse.intake.v1.ReportItem.
+ */
+export const ReportItemSchema: GenEnum<ReportItem, ReportItemJson> = /*@__PURE__*/
+  enumDesc(file_leakresponse_intake_v1_events, 2);
+
+/**
+ * The kind of an instruction.
+ *
+ * @generated from enum leakresponse.intake.v1.InstructionKind
+ */
+export enum InstructionKind {
+  /**
+   * Not stated; never valid.
+   *
+   * @generated from enum value: INSTRUCTION_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Investigate the facts or the cause.
+   *
+   * @generated from enum value: INSTRUCTION_KIND_INVESTIGATE = 1;
+   */
+  INVESTIGATE = 1,
+
+  /**
+   * Contain the leak (stop it spreading).
+   *
+   * @generated from enum value: INSTRUCTION_KIND_CONTAIN = 2;
+   */
+  CONTAIN = 2,
+
+  /**
+   * Notify the affected persons (本人への通知, Art. 16(2)).
+   *
+   * @generated from enum value: INSTRUCTION_KIND_NOTIFY_SUBJECTS = 3;
+   */
+  NOTIFY_SUBJECTS = 3,
+
+  /**
+   * Publish the facts (公表, Art. 16(3)).
+   *
+   * @generated from enum value: INSTRUCTION_KIND_PUBLISH = 4;
+   */
+  PUBLISH = 4,
+
+  /**
+   * Return or erase the entrusted data (Art. 7).
+   *
+   * @generated from enum value: INSTRUCTION_KIND_RETURN_OR_ERASE_DATA = 5;
+   */
+  RETURN_OR_ERASE_DATA = 5,
+
+  /**
+   * Report further to the client.
+   *
+   * @generated from enum value: INSTRUCTION_KIND_REPORT = 6;
+   */
+  REPORT = 6,
+
+  /**
+   * Anything else; the text says what.
+   *
+   * @generated from enum value: INSTRUCTION_KIND_OTHER = 7;
+   */
+  OTHER = 7,
+}
+
+/**
+ * The kind of an instruction.
+ *
+ * @generated from enum leakresponse.intake.v1.InstructionKind
+ */
+export type InstructionKindJson = "INSTRUCTION_KIND_UNSPECIFIED" | "INSTRUCTION_KIND_INVESTIGATE" | "INSTRUCTION_KIND_CONTAIN" | "INSTRUCTION_KIND_NOTIFY_SUBJECTS" | "INSTRUCTION_KIND_PUBLISH" | "INSTRUCTION_KIND_RETURN_OR_ERASE_DATA" | "INSTRUCTION_KIND_REPORT" | "INSTRUCTION_KIND_OTHER";
+
+/**
+ * Describes the enum leakresponse.intake.v1.InstructionKind.
+ */
+export const InstructionKindSchema: GenEnum<InstructionKind, InstructionKindJson> = /*@__PURE__*/
+  enumDesc(file_leakresponse_intake_v1_events, 3);
+
+/**
+ * A legal or contractual regime the assessment knows.
+ *
+ * @generated from enum leakresponse.intake.v1.Regime
+ */
+export enum Regime {
+  /**
+   * Not stated; never valid.
+   *
+   * @generated from enum value: REGIME_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Japan APPI, private sector (Art. 26; Rules 7-10): report to the PPC.
+   *
+   * @generated from enum value: REGIME_APPI_PRIVATE_SECTOR = 1;
+   */
+  APPI_PRIVATE_SECTOR = 1,
+
+  /**
+   * Japan APPI, public bodies incl. local governments (Art. 68; Rules 43-45).
+   *
+   * @generated from enum value: REGIME_APPI_PUBLIC_BODY = 2;
+   */
+  APPI_PUBLIC_BODY = 2,
+
+  /**
+   * Japan My Number Act (番号法 29条の4).
+   *
+   * @generated from enum value: REGIME_MY_NUMBER = 3;
+   */
+  MY_NUMBER = 3,
+
+  /**
+   * EU GDPR Art. 33/34.
+   *
+   * @generated from enum value: REGIME_GDPR = 4;
+   */
+  GDPR = 4,
+
+  /**
+   * The contract's duty of the processor to report to the client promptly (Art. 16(1)).
+   *
+   * @generated from enum value: REGIME_PROCESSOR_DUTY = 5;
+   */
+  PROCESSOR_DUTY = 5,
+}
+
+/**
+ * A legal or contractual regime the assessment knows.
+ *
+ * @generated from enum leakresponse.intake.v1.Regime
+ */
+export type RegimeJson = "REGIME_UNSPECIFIED" | "REGIME_APPI_PRIVATE_SECTOR" | "REGIME_APPI_PUBLIC_BODY" | "REGIME_MY_NUMBER" | "REGIME_GDPR" | "REGIME_PROCESSOR_DUTY";
+
+/**
+ * Describes the enum leakresponse.intake.v1.Regime.
+ */
+export const RegimeSchema: GenEnum<Regime, RegimeJson> = /*@__PURE__*/
+  enumDesc(file_leakresponse_intake_v1_events, 4);
+
+/**
+ * Whether a regime applies.
+ *
+ * @generated from enum leakresponse.intake.v1.Applicability
+ */
+export enum Applicability {
+  /**
+   * Not stated; never valid.
+   *
+   * @generated from enum value: APPLICABILITY_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * It applies on the facts known.
+   *
+   * @generated from enum value: APPLICABILITY_YES = 1;
+   */
+  YES = 1,
+
+  /**
+   * It does not apply on the facts known.
+   *
+   * @generated from enum value: APPLICABILITY_NO = 2;
+   */
+  NO = 2,
+
+  /**
+   * It may apply: a fact it depends on is not yet known, or it needs a judgement the facts cannot make.
+   *
+   * @generated from enum value: APPLICABILITY_POSSIBLY = 3;
+   */
+  POSSIBLY = 3,
+}
+
+/**
+ * Whether a regime applies.
+ *
+ * @generated from enum leakresponse.intake.v1.Applicability
+ */
+export type ApplicabilityJson = "APPLICABILITY_UNSPECIFIED" | "APPLICABILITY_YES" | "APPLICABILITY_NO" | "APPLICABILITY_POSSIBLY";
+
+/**
+ * Describes the enum leakresponse.intake.v1.Applicability.
+ */
+export const ApplicabilitySchema: GenEnum<Applicability, ApplicabilityJson> = /*@__PURE__*/
+  enumDesc(file_leakresponse_intake_v1_events, 5);
+
+/**
+ * What a rule found.
+ *
+ * @generated from enum leakresponse.intake.v1.RuleStatus
+ */
+export enum RuleStatus {
+  /**
+   * Not stated; never valid.
+   *
+   * @generated from enum value: RULE_STATUS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The rule's condition holds.
+   *
+   * @generated from enum value: RULE_STATUS_MET = 1;
+   */
+  MET = 1,
+
+  /**
+   * A fact the rule needs is not yet known.
+   *
+   * @generated from enum value: RULE_STATUS_UNKNOWN = 2;
+   */
+  UNKNOWN = 2,
+
+  /**
+   * The condition holds but the data was encrypted, which exempts this category.
+   *
+   * @generated from enum value: RULE_STATUS_EXEMPT = 3;
+   */
+  EXEMPT = 3,
+}
+
+/**
+ * What a rule found.
+ *
+ * @generated from enum leakresponse.intake.v1.RuleStatus
+ */
+export type RuleStatusJson = "RULE_STATUS_UNSPECIFIED" | "RULE_STATUS_MET" | "RULE_STATUS_UNKNOWN" | "RULE_STATUS_EXEMPT";
+
+/**
+ * Describes the enum leakresponse.intake.v1.RuleStatus.
+ */
+export const RuleStatusSchema: GenEnum<RuleStatus, RuleStatusJson> = /*@__PURE__*/
+  enumDesc(file_leakresponse_intake_v1_events, 6);
+
+/**
+ * Where a count stands against a threshold.
+ *
+ * @generated from enum leakresponse.intake.v1.ThresholdStatus
+ */
+export enum ThresholdStatus {
+  /**
+   * Not stated; never valid.
+   *
+   * @generated from enum value: THRESHOLD_STATUS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The lower bound is above the threshold.
+   *
+   * @generated from enum value: THRESHOLD_STATUS_CROSSED = 1;
+   */
+  CROSSED = 1,
+
+  /**
+   * The lower bound is at or below the threshold.
+   *
+   * @generated from enum value: THRESHOLD_STATUS_NOT_CROSSED = 2;
+   */
+  NOT_CROSSED = 2,
+
+  /**
+   * The number of persons is not yet known.
+   *
+   * @generated from enum value: THRESHOLD_STATUS_UNKNOWN = 3;
+   */
+  UNKNOWN = 3,
+}
+
+/**
+ * Where a count stands against a threshold.
+ *
+ * @generated from enum leakresponse.intake.v1.ThresholdStatus
+ */
+export type ThresholdStatusJson = "THRESHOLD_STATUS_UNSPECIFIED" | "THRESHOLD_STATUS_CROSSED" | "THRESHOLD_STATUS_NOT_CROSSED" | "THRESHOLD_STATUS_UNKNOWN";
+
+/**
+ * Describes the enum leakresponse.intake.v1.ThresholdStatus.
+ */
+export const ThresholdStatusSchema: GenEnum<ThresholdStatus, ThresholdStatusJson> = /*@__PURE__*/
+  enumDesc(file_leakresponse_intake_v1_events, 7);
+
+/**
+ * What kind of organisation the client is, as far as the assessment knows.
+ *
+ * @generated from enum leakresponse.intake.v1.ClientKind
+ */
+export enum ClientKind {
+  /**
+   * Not stated; read as unknown.
+   *
+   * @generated from enum value: CLIENT_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * A private business.
+   *
+   * @generated from enum value: CLIENT_KIND_PRIVATE_SECTOR = 1;
+   */
+  PRIVATE_SECTOR = 1,
+
+  /**
+   * A public body 行政機関等 (a ministry, a local government, an independent administrative agency).
+   *
+   * @generated from enum value: CLIENT_KIND_PUBLIC_BODY = 2;
+   */
+  PUBLIC_BODY = 2,
+
+  /**
+   * Not known: the public-body variant "possibly" applies.
+   *
+   * @generated from enum value: CLIENT_KIND_UNKNOWN = 3;
+   */
+  UNKNOWN = 3,
+}
+
+/**
+ * What kind of organisation the client is, as far as the assessment knows.
+ *
+ * @generated from enum leakresponse.intake.v1.ClientKind
+ */
+export type ClientKindJson = "CLIENT_KIND_UNSPECIFIED" | "CLIENT_KIND_PRIVATE_SECTOR" | "CLIENT_KIND_PUBLIC_BODY" | "CLIENT_KIND_UNKNOWN";
+
+/**
+ * Describes the enum leakresponse.intake.v1.ClientKind.
+ */
+export const ClientKindSchema: GenEnum<ClientKind, ClientKindJson> = /*@__PURE__*/
+  enumDesc(file_leakresponse_intake_v1_events, 8);
 
