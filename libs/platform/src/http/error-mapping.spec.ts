@@ -45,6 +45,7 @@ describe('mapErrorToHttp', () => {
       ['not_found', 404, 'not_found'],
       ['conflict', 409, 'conflict'],
       ['illegal_state', 409, 'illegal_state'],
+      ['gone', 410, 'gone'],
       ['precondition_failed', 412, 'precondition_failed'],
       ['payload_too_large', 413, 'payload_too_large'],
       ['unsupported_media_type', 415, 'unsupported_media_type'],

@@ -49,6 +49,11 @@ export const ERROR_KINDS = {
     code: 'illegal_state',
     message: 'This cannot be done in the current state.',
   },
+  gone: {
+    status: 410,
+    code: 'gone',
+    message: 'This data has been erased and cannot be read any more.',
+  },
   precondition_failed: {
     status: 412,
     code: 'precondition_failed',
