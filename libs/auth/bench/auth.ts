@@ -3,15 +3,23 @@
  * (`GET /cases/:caseId` of intake with a Bearer access token, access log on) beside the same read
  * with neither auth nor access log (a bare route, same handler, same database, same process) and,
  * to split the costs, the same read with auth but no access log,
- * measured in alternating rounds of the same run by a keep-alive load generator on a worker thread.
+ * measured in alternating rounds of the same run by a keep-alive load generator in a child process.
+ *
+ * Besides throughput it reports, per variant, the CPU time per request of the server process
+ * (`process.cpuUsage()`; the generator runs in its own process) and of the PostgreSQL backends serving
+ * that variant's application (from /proc, by `application_name`, when the server is local): on a shared
+ * machine throughput swings with the other load, the CPU cost per request much less.
  *
  * Environment: BENCH_DATABASE_URL (default TEST_DATABASE_URL or …/leak_response_test), KAFKA_BROKERS
  * (intake's relay needs a broker; default 127.0.0.1:9092), BENCH_ROUNDS (9), BENCH_SECONDS (3),
- * BENCH_CONCURRENCY (16).
+ * BENCH_CONCURRENCY (16,64: connections of the closed-loop generator, one set of rounds per value),
+ * BENCH_VARIANTS (bare,auth,guarded; e.g. `guarded` alone for a CPU profile).
  */
 import 'reflect-metadata';
+import { fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Worker } from 'node:worker_threads';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Controller, Get, Module, Param, ParseUUIDPipe } from '@nestjs/common';
 import { CqrsModule, QueryBus } from '@nestjs/cqrs';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
@@ -36,13 +44,63 @@ import { intakeMigrations } from '../../../apps/intake/src/intake.migrations.js'
 import { IntakeModule } from '../../../apps/intake/src/intake.module.js';
 import type { LoadJob, LoadResult } from './load.js';
 
-/** Runs one measurement on a worker thread (another core), so the generator does not slow the servers. */
-function loadInWorker(job: LoadJob): Promise<LoadResult> {
+/**
+ * Runs one measurement in a child process: the generator's CPU time stays out of this process's
+ * `process.cpuUsage()`, and it runs on the other core as far as the machine allows.
+ */
+function loadInChild(job: LoadJob): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./load.js', import.meta.url), { workerData: job });
-    worker.once('message', resolve);
-    worker.once('error', reject);
+    const child = fork(fileURLToPath(new URL('./load.js', import.meta.url)), { stdio: 'inherit' });
+    child.once('message', (result) => resolve(result as LoadResult));
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`the load generator exited with ${code}`));
+    });
+    child.send(job);
   });
+}
+
+const USER_HZ = 100; // clock ticks per second in /proc/<pid>/stat on Linux
+
+/**
+ * CPU time (µs) spent so far by the PostgreSQL backends whose `application_name` is `application`,
+ * read from /proc: possible only when the server runs on this machine; NaN otherwise. Backends that
+ * ended between two readings are missed, which is why the servers' pools stay open for the whole run.
+ */
+async function backendCpuMicros(dataSource: DataSource, application: string): Promise<number> {
+  const rows: Array<{ pid: number }> = await dataSource.query(
+    'SELECT pid FROM pg_stat_activity WHERE application_name = $1',
+    [application],
+  );
+  let ticks = 0;
+  for (const { pid } of rows) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]); // utime + stime
+    } catch {
+      return Number.NaN;
+    }
+  }
+  return (ticks * 1_000_000) / USER_HZ;
+}
+
+/** One round of one variant: the generator's figures and the CPU time per request on both sides. */
+interface Measurement extends LoadResult {
+  /** µs of this (server) process per request */
+  readonly nodeCpuUs: number;
+  /** µs of the variant's PostgreSQL backends per request (NaN when the server is not local) */
+  readonly pgCpuUs: number;
+}
+
+async function measure(job: LoadJob, cpuOfBackends: () => Promise<number>): Promise<Measurement> {
+  const backendsBefore = await cpuOfBackends();
+  const nodeBefore = process.cpuUsage();
+  const result = await loadInChild(job);
+  const node = process.cpuUsage(nodeBefore);
+  const backends = (await cpuOfBackends()) - backendsBefore;
+  const requests = Math.max(1, result.requests);
+  return { ...result, nodeCpuUs: (node.user + node.system) / requests, pgCpuUs: backends / requests };
 }
 
 // --- the servers --------------------------------------------------------------------------------
@@ -141,6 +199,97 @@ const median = (values: number[]) => {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 };
 
+const BROWSER_USER_AGENT =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+
+const VARIANTS = ['bare', 'auth', 'guarded'] as const;
+type Variant = (typeof VARIANTS)[number];
+
+function variantsToRun(setting: string | undefined): Variant[] {
+  if (!setting) return [...VARIANTS];
+  const names = setting.split(',').map((name) => name.trim());
+  for (const name of names) {
+    if (!(VARIANTS as readonly string[]).includes(name)) {
+      throw new Error(`BENCH_VARIANTS: unknown variant ${name} (known: ${VARIANTS.join(', ')})`);
+    }
+  }
+  return names as Variant[];
+}
+
+/**
+ * CPU the servers spend with no request at all (the relay, metrics timers), over two seconds after a
+ * second of rest: it is included in every round's figures, so it is printed to judge by how much.
+ */
+async function idleCpu(
+  monitor: DataSource,
+  application: string,
+): Promise<{ nodeMsPerSecond: number; pgMsPerSecond: number }> {
+  const seconds = 2;
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const pgBefore = await backendCpuMicros(monitor, application);
+  const nodeBefore = process.cpuUsage();
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  const node = process.cpuUsage(nodeBefore);
+  const pg = (await backendCpuMicros(monitor, application)) - pgBefore;
+  return { nodeMsPerSecond: (node.user + node.system) / 1000 / seconds, pgMsPerSecond: pg / 1000 / seconds };
+}
+
+interface Summary {
+  readonly perSecond: number;
+  readonly p99Ms: number;
+  readonly nodeCpuUs: number;
+  readonly pgCpuUs: number;
+  readonly errors: number;
+}
+
+const summaryOf = (measurements: readonly Measurement[]): Summary => ({
+  perSecond: median(measurements.map((r) => r.perSecond)),
+  p99Ms: median(measurements.map((r) => r.p99Ms)),
+  nodeCpuUs: median(measurements.map((r) => r.nodeCpuUs)),
+  pgCpuUs: median(measurements.map((r) => r.pgCpuUs)),
+  errors: measurements.reduce((sum, r) => sum + r.errors, 0),
+});
+
+const LABELS: Record<Variant, string> = {
+  bare: 'bare (no auth, no access log)      ',
+  auth: 'auth (JWT + tenant, no access log) ',
+  guarded: 'guarded (JWT + tenant + access log)',
+};
+
+/** The medians of one concurrency, the ratios to bare, and the access log's rows per commit. */
+function summaryLines(
+  concurrency: number,
+  rounds: number,
+  variants: readonly Variant[],
+  results: Record<Variant, Measurement[]>,
+  accessLog: { rows: number; commits: number },
+): string[] {
+  const summaries = new Map(variants.map((name) => [name, summaryOf(results[name])]));
+  const lines = [`medians over ${rounds} rounds, ${concurrency} connections:`];
+  for (const [name, s] of summaries) {
+    lines.push(
+      `  ${LABELS[name]} ${s.perSecond.toFixed(0).padStart(6)} req/s  p99 ${s.p99Ms.toFixed(2).padStart(6)} ms  cpu/req node ${s.nodeCpuUs.toFixed(0).padStart(4)} µs  pg ${s.pgCpuUs.toFixed(0).padStart(4)} µs  total ${(s.nodeCpuUs + s.pgCpuUs).toFixed(0).padStart(4)} µs`,
+    );
+  }
+  const bare = summaries.get('bare');
+  const auth = summaries.get('auth');
+  const guarded = summaries.get('guarded');
+  const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
+  if (bare && auth) lines.push(`  auth / bare throughput:    ${percent(auth.perSecond / bare.perSecond)}`);
+  if (bare && guarded) {
+    lines.push(`  guarded / bare throughput: ${percent(guarded.perSecond / bare.perSecond)} (aim ≥ 85%)`);
+    // The server process is single-threaded: once it saturates its core, throughput is 1 / its CPU per request.
+    lines.push(
+      `  guarded / bare by CPU per request (bare's ÷ guarded's): node ${percent(bare.nodeCpuUs / guarded.nodeCpuUs)}, node + pg ${percent((bare.nodeCpuUs + bare.pgCpuUs) / (guarded.nodeCpuUs + guarded.pgCpuUs))}`,
+    );
+  }
+  const errors = [...summaries].map(([name, s]) => `${name} ${s.errors}`).join(', ');
+  lines.push(
+    `  non-200 answers: ${errors}; access-log rows ${accessLog.rows} in ${accessLog.commits} INSERTs (${(accessLog.rows / Math.max(1, accessLog.commits)).toFixed(1)} rows per commit)`,
+  );
+  return lines;
+}
+
 async function main(): Promise<void> {
   const databaseUrl =
     process.env.BENCH_DATABASE_URL ??
@@ -148,8 +297,19 @@ async function main(): Promise<void> {
     'postgres://postgres@127.0.0.1:5432/leak_response_test';
   const rounds = Number(process.env.BENCH_ROUNDS ?? 9);
   const durationMs = Number(process.env.BENCH_SECONDS ?? 3) * 1000;
-  const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
-  const schema = `bench_auth_${randomBytes(4).toString('hex')}`;
+  const concurrencies = (process.env.BENCH_CONCURRENCY ?? '16,64').split(',').map(Number);
+  if (concurrencies.some((value) => !Number.isInteger(value) || value < 1)) {
+    throw new Error(`BENCH_CONCURRENCY must list positive integers, got ${process.env.BENCH_CONCURRENCY}`);
+  }
+  const variants = variantsToRun(process.env.BENCH_VARIANTS);
+  const runId = randomBytes(4).toString('hex');
+  const schema = `bench_auth_${runId}`;
+  // Each server's name is its backends' application_name: the CPU of each variant's backends is told apart.
+  const serviceNames = {
+    guarded: `intake-bench-${runId}`,
+    bare: `intake-bare-${runId}`,
+    auth: `intake-auth-only-${runId}`,
+  };
 
   const kid = 'bench';
   const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
@@ -184,21 +344,21 @@ async function main(): Promise<void> {
   const guarded = await createServiceApp(IntakeModule, {
     name: 'intake',
     config: { database: DatabaseConfig, kafka: KafkaConfig, auth: AuthConfig, audit: AccessLogConfig },
-    env: { ...env, SERVICE_NAME: 'intake-bench' },
+    env: { ...env, SERVICE_NAME: serviceNames.guarded },
     configureHttp: (app, config) => hardenHttp(app, { auth: config.auth }),
   });
   await guarded.app.listen(0, '127.0.0.1');
   const bare = await createServiceApp(BareIntakeModule, {
     name: 'intake',
     config: { database: DatabaseConfig },
-    env: { ...env, SERVICE_NAME: 'intake-bare' },
+    env: { ...env, SERVICE_NAME: serviceNames.bare },
     readiness: { broker: false },
   });
   await bare.app.listen(0, '127.0.0.1');
   const authOnly = await createServiceApp(AuthOnlyIntakeModule, {
     name: 'intake',
     config: { database: DatabaseConfig, auth: AuthConfig },
-    env: { ...env, SERVICE_NAME: 'intake-auth-only' },
+    env: { ...env, SERVICE_NAME: serviceNames.auth },
     readiness: { broker: false },
     configureHttp: (app, config) => hardenHttp(app, { auth: config.auth }),
   });
@@ -224,65 +384,70 @@ async function main(): Promise<void> {
     // A client officer of the case's client: the tenant-scoped read the console makes all day.
     const reader = await sign(user('client', ['client_officer'], [randomUUID(), contractId, randomUUID()]));
 
+    // The console is a browser: every variant gets its User-Agent (the access log records and cleans it).
+    const browser = { 'user-agent': BROWSER_USER_AGENT };
     const jobs = {
-      bare: { url: `http://127.0.0.1:${portOf(bare.app)}/bare/cases/${caseId}`, headers: {} },
+      bare: { url: `http://127.0.0.1:${portOf(bare.app)}/bare/cases/${caseId}`, headers: browser },
       auth: {
         url: `http://127.0.0.1:${portOf(authOnly.app)}/cases/${caseId}`,
-        headers: { authorization: `Bearer ${reader}` },
+        headers: { ...browser, authorization: `Bearer ${reader}` },
       },
       guarded: {
         url: `http://127.0.0.1:${portOf(guarded.app)}/cases/${caseId}`,
-        headers: { authorization: `Bearer ${reader}` },
+        headers: { ...browser, authorization: `Bearer ${reader}` },
       },
     };
+    const monitor = guarded.app.get(DataSource);
+    const cpuOfBackends = (name: Variant) => () => backendCpuMicros(monitor, serviceNames[name]);
+    // Rows of one INSERT share its transaction id: rows per xmin is the group commit's batch size.
+    const accessLogCounts = async (): Promise<{ rows: number; commits: number }> => {
+      const [counts] = await monitor.query(
+        `SELECT count(*)::int AS rows, count(DISTINCT xmin::text)::int AS commits FROM "${schema}".access_log`,
+      );
+      return counts;
+    };
     process.stdout.write(
-      `bench:auth — GET /cases/:caseId, ${concurrency} concurrent keep-alive connections, ${rounds} rounds × ${durationMs / 1000} s per variant\n`,
+      `bench:auth — GET /cases/:caseId, ${rounds} rounds × ${durationMs / 1000} s per variant and concurrency\n` +
+        "  CPU per request: node = the server process (the generator runs in another), pg = the variant's PostgreSQL backends\n",
     );
-    // warm-up: JIT, connection pools, the verified-token cache
-    for (const job of Object.values(jobs)) await loadInWorker({ ...job, concurrency, durationMs: 1000 });
 
-    const results: Record<keyof typeof jobs, LoadResult[]> = { bare: [], auth: [], guarded: [] };
-    for (let round = 1; round <= rounds; round++) {
-      // The order rotates each round, so a slow spell of the machine does not always hit one variant.
-      const order = (['bare', 'auth', 'guarded'] as const).map((_, i, all) => all[(i + round) % all.length]);
-      for (const name of order) {
-        const result = await loadInWorker({ ...jobs[name], concurrency, durationMs });
-        results[name].push(result);
-        process.stdout.write(
-          `  round ${round} ${name.padEnd(7)} ${result.perSecond.toFixed(0).padStart(6)} req/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms  errors ${result.errors}\n`,
-        );
+    const runAt = async (concurrency: number): Promise<string[]> => {
+      process.stdout.write(`${concurrency} concurrent keep-alive connections:\n`);
+      // warm-up: JIT, connection pools, the verified-token cache
+      for (const name of variants) await loadInChild({ ...jobs[name], concurrency, durationMs: 1000 });
+      const logBefore = await accessLogCounts();
+      const results: Record<Variant, Measurement[]> = { bare: [], auth: [], guarded: [] };
+      for (let round = 1; round <= rounds; round++) {
+        // The order rotates each round, so a slow spell of the machine does not always hit one variant.
+        const order = variants.map((_, i, all) => all[(i + round) % all.length]);
+        for (const name of order) {
+          const result = await measure({ ...jobs[name], concurrency, durationMs }, cpuOfBackends(name));
+          results[name].push(result);
+          process.stdout.write(
+            `  round ${round} ${name.padEnd(7)} ${result.perSecond.toFixed(0).padStart(6)} req/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms  cpu/req node ${result.nodeCpuUs.toFixed(0)} µs  pg ${result.pgCpuUs.toFixed(0)} µs  errors ${result.errors}\n`,
+          );
+        }
       }
-    }
-    const summary = (name: keyof typeof jobs) => ({
-      perSecond: median(results[name].map((r) => r.perSecond)),
-      p99Ms: median(results[name].map((r) => r.p99Ms)),
-      errors: results[name].reduce((sum, r) => sum + r.errors, 0),
-    });
-    const bareSummary = summary('bare');
-    const guardedSummary = summary('guarded');
-    const authSummary = summary('auth');
-    const ratio = (part: { perSecond: number }) =>
-      ((part.perSecond / bareSummary.perSecond) * 100).toFixed(1);
+      const logAfter = await accessLogCounts();
+      return summaryLines(concurrency, rounds, variants, results, {
+        rows: logAfter.rows - logBefore.rows,
+        commits: logAfter.commits - logBefore.commits,
+      });
+    };
+
+    const report: string[] = [];
+    for (const concurrency of concurrencies) report.push(...(await runAt(concurrency)));
     const distinctTokens = await Promise.all(
       Array.from({ length: 500 }, () => sign(user('client', ['client_officer'], [contractId]))),
     );
     const cost = await verifierCost(publicJwks, distinctTokens);
-    const [{ rows }] = await guarded.app
-      .get(DataSource)
-      .query(`SELECT count(*)::int AS rows FROM "${schema}".access_log`);
-    process.stdout.write(
-      [
-        `medians over ${rounds} rounds:`,
-        `  bare (no auth, no access log)        ${bareSummary.perSecond.toFixed(0).padStart(6)} req/s  p99 ${bareSummary.p99Ms.toFixed(2)} ms`,
-        `  auth (JWT + tenant, no access log)   ${authSummary.perSecond.toFixed(0).padStart(6)} req/s  p99 ${authSummary.p99Ms.toFixed(2)} ms`,
-        `  guarded (JWT + tenant + access log)  ${guardedSummary.perSecond.toFixed(0).padStart(6)} req/s  p99 ${guardedSummary.p99Ms.toFixed(2)} ms`,
-        `  auth / bare throughput:    ${ratio(authSummary)}%`,
-        `  guarded / bare throughput: ${ratio(guardedSummary)}% (aim ≥ 85%)`,
-        `  access-token verification: first ${cost.firstUs.toFixed(0)} µs (signature), then ${cost.cachedUs.toFixed(1)} µs (cached) per request`,
-        `  non-200 answers: bare ${bareSummary.errors}, auth ${authSummary.errors}, guarded ${guardedSummary.errors}; access-log rows written: ${rows}`,
-        '',
-      ].join('\n'),
+    const idle = await idleCpu(monitor, serviceNames.guarded);
+    report.push(
+      `idle CPU of the server process (relay, timers): ${idle.nodeMsPerSecond.toFixed(1)} ms/s, of the guarded app's backends: ${idle.pgMsPerSecond.toFixed(1)} ms/s`,
+      `access-token verification: first ${cost.firstUs.toFixed(0)} µs (signature), then ${cost.cachedUs.toFixed(1)} µs (cached) per request`,
+      '',
     );
+    process.stdout.write(report.join('\n'));
   } finally {
     await Promise.allSettled([guarded.app.close(), bare.app.close(), authOnly.app.close()]);
     const cleanup = new DataSource({ type: 'postgres', url: databaseUrl });

@@ -1,10 +1,10 @@
 /**
  * A small HTTP load generator for the benchmarks: `concurrency` loops, each sending GETs one after
- * the other over a keep-alive agent for `durationMs`, recording every latency. Runs as a worker
- * thread (workerData: LoadJob; posts back a LoadResult).
+ * the other over a keep-alive agent for `durationMs`, recording every latency. Runs as a child
+ * process (forked with an IPC channel: receives one LoadJob, sends back one LoadResult and exits), so
+ * its CPU time never counts in the measured server process's `process.cpuUsage()`.
  */
 import { Agent, request } from 'node:http';
-import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 
 export interface LoadJob {
   readonly url: string;
@@ -61,6 +61,10 @@ async function runLoad(job: LoadJob): Promise<LoadResult> {
   };
 }
 
-if (!isMainThread) {
-  parentPort?.postMessage(await runLoad(workerData as LoadJob));
+const send = process.send?.bind(process);
+if (send) {
+  process.once('message', async (job: LoadJob) => {
+    const result = await runLoad(job);
+    send(result, () => process.exit(0));
+  });
 }
