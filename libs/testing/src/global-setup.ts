@@ -38,7 +38,7 @@ function bringUpInfrastructure(env: NodeJS.ProcessEnv): void {
   }
 }
 
-/** Vitest global setup of the `integration` project (see vitest.config.ts). */
+/** Vitest global setup of the `integration` project (see .config/vitest.config.ts). */
 export function setup(project: TestProject): void {
   const settings = resolveInfraSettings(process.env);
   // Tests only need the test database: point both variables at it so infra.sh touches nothing else.
