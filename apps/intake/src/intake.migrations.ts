@@ -20,12 +20,39 @@ function caseNumberMigration(schema: string): MigrationClass {
   };
 }
 
+/**
+ * The `Idempotency-Key`s of reports, per principal: the hash of the body first sent with a key and the case
+ * it created, so a retry returns that case and another body under the same key is refused.
+ */
+function idempotencyKeysMigration(schema: string): MigrationClass {
+  return class CreateIdempotencyKeys implements MigrationInterface {
+    readonly name = `IntakeIdempotencyKeys_${schema}_1795640000000`;
+
+    async up(queryRunner: QueryRunner): Promise<void> {
+      await queryRunner.query(`
+        CREATE TABLE "${schema}".report_idempotency_keys (
+          principal_id text NOT NULL,
+          idempotency_key text NOT NULL,
+          body_sha256 text NOT NULL,
+          case_id uuid NOT NULL,
+          created_at timestamptz NOT NULL DEFAULT now(),
+          PRIMARY KEY (principal_id, idempotency_key)
+        )`);
+    }
+
+    async down(queryRunner: QueryRunner): Promise<void> {
+      await queryRunner.query(`DROP TABLE "${schema}".report_idempotency_keys`);
+    }
+  };
+}
+
 /** Every migration of intake, in order; the access log's come last (they grant on every table). */
 export function intakeMigrations(schema: string, context: MigrationContext = {}): MigrationClass[] {
   return [
     ...eventStoreMigrations(schema),
     ...messagingMigrations(schema),
     caseNumberMigration(schema),
+    idempotencyKeysMigration(schema),
     ...auditMigrations(schema, context),
   ];
 }

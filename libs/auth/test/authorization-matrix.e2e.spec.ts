@@ -106,6 +106,38 @@ const RULES: Record<ServiceName, Record<string, RouteRule>> = {
       admitted: 200,
       path: (t) => `/cases/${t.caseId}`,
     },
+    // without If-Match: refused as invalid input (`if_match_required`), after the tenancy check
+    'POST /cases/:caseId/amendments': {
+      access: REPORTERS,
+      tenancy: 'case',
+      admitted: 400,
+      path: (t) => `/cases/${t.caseId}/amendments`,
+    },
+    'POST /cases/:caseId/closure': {
+      access: ['responder', 'responsible'],
+      tenancy: 'case',
+      admitted: 400,
+      path: (t) => `/cases/${t.caseId}/closure`,
+    },
+    // steps on an instruction or measure the case does not have: 404 after the tenancy check
+    'POST /cases/:caseId/instructions/:instructionId/acknowledgement': {
+      access: REPORTERS,
+      tenancy: 'case',
+      admitted: 404,
+      path: (t) => `/cases/${t.caseId}/instructions/${ANY_UUID}/acknowledgement`,
+    },
+    'POST /cases/:caseId/instructions/:instructionId/confirmation': {
+      access: ['client_officer'],
+      tenancy: 'case',
+      admitted: 404,
+      path: (t) => `/cases/${t.caseId}/instructions/${ANY_UUID}/confirmation`,
+    },
+    'POST /cases/:caseId/measures/:measureId/completion': {
+      access: REPORTERS,
+      tenancy: 'case',
+      admitted: 404,
+      path: (t) => `/cases/${t.caseId}/measures/${ANY_UUID}/completion`,
+    },
   },
   timeline: {
     ...PLATFORM_ROUTES,

@@ -1,12 +1,54 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Req,
+  Res,
+} from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import { ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiPreconditionFailedResponse,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Authenticated, CurrentActor, CurrentPrincipal, type Principal, Roles } from '#libs/auth';
 import type { Actor } from '#libs/event-store';
 import { RequireJson, requestStateOf } from '#libs/platform';
-import { GetCaseQuery, ReportIncidentCommand } from './case-commands.js';
-import { CaseResponseDto, ReportIncidentDto } from './report-incident.dto.js';
+import {
+  AmendReportCommand,
+  type CaseChangeContext,
+  CaseStepCommand,
+  CloseCaseCommand,
+  GetCaseQuery,
+  ReportIncidentCommand,
+  type ReportOutcome,
+} from './case-commands.js';
+import { bodyHashOf, etagOf, idempotencyKeyOf, StaleCaseVersionError } from './http-preconditions.js';
+import { AmendReportDto, CaseResponseDto, ReportIncidentDto } from './report-incident.dto.js';
+
+const IF_MATCH_HEADER = {
+  name: 'If-Match',
+  required: true,
+  description: 'the ETag of the case the change is based on, e.g. "3"; missing → 400 if_match_required',
+};
+
+const OPTIONAL_IF_MATCH_HEADER = {
+  name: 'If-Match',
+  required: false,
+  description: 'when sent, the ETag of the case the step is based on; a stale one → 412',
+};
 
 /**
  * The case API. Every route is authenticated; a case (or contract) outside the caller's contracts
@@ -24,25 +66,158 @@ export class CasesController {
   @HttpCode(201)
   @Roles('reporter', 'responder', 'responsible')
   @RequireJson()
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'a retry with the same key and body returns the same case (200); another body → 422',
+  })
   @ApiCreatedResponse({ type: CaseResponseDto })
+  @ApiOkResponse({ type: CaseResponseDto, description: 'A retry: the case the same key created before.' })
   @ApiNotFoundResponse({ description: 'The contract is unknown or not assigned to the caller.' })
+  @ApiUnprocessableEntityResponse({
+    description: '`idempotency_key_reused`: the key came with another body.',
+  })
   async report(
     @Body() body: ReportIncidentDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
     @CurrentPrincipal() principal: Principal,
     @CurrentActor() actor: Actor,
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<CaseResponseDto> {
+    const key = idempotencyKeyOf(idempotencyKey);
     const command = new ReportIncidentCommand(
       body,
       principal,
       actor,
       new Date(),
       requestStateOf(req)?.correlationId,
+      // the body as sent (before validation's transformation), so a retry is compared byte for meaning
+      key === undefined ? undefined : { key, bodySha256: bodyHashOf(req.body) },
     );
-    const created: CaseResponseDto = await this.commands.execute(command);
-    res.setHeader('ETag', `"${created.version}"`).setHeader('Location', `/cases/${created.caseId}`);
-    return created;
+    const { response, replayed }: ReportOutcome = await this.commands.execute(command);
+    res.status(replayed ? 200 : 201);
+    res.setHeader('ETag', etagOf(response.version)).setHeader('Location', `/cases/${response.caseId}`);
+    return response;
+  }
+
+  @Post(':caseId/amendments')
+  @HttpCode(200)
+  @Roles('reporter', 'responder', 'responsible')
+  @RequireJson()
+  @ApiHeader(IF_MATCH_HEADER)
+  @ApiOkResponse({ type: CaseResponseDto, description: 'The amended case and its new ETag.' })
+  @ApiBadRequestResponse({
+    description: 'Invalid amendment, or If-Match missing (`if_match_required`) or malformed.',
+  })
+  @ApiNotFoundResponse({ description: 'No such case, or not one of the caller’s contracts.' })
+  @ApiPreconditionFailedResponse({
+    description: 'The case changed since that ETag; the body names the current version.',
+  })
+  @ApiConflictResponse({ description: 'The case is closed.' })
+  amend(
+    @Param('caseId', new ParseUUIDPipe()) caseId: string,
+    @Body() body: AmendReportDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+    @CurrentActor() actor: Actor,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<CaseResponseDto> {
+    const context = changeContext(caseId, ifMatch, principal, actor, req);
+    return this.#change(new AmendReportCommand(context, body), res);
+  }
+
+  /**
+   * Closes the case without a reason. With open instructions a responder is refused (409
+   * `case.open_instructions`); the responsible person's close with a reason needs sealed text and is not
+   * offered yet.
+   */
+  @Post(':caseId/closure')
+  @HttpCode(200)
+  @Roles('responder', 'responsible')
+  @ApiHeader(IF_MATCH_HEADER)
+  @ApiOkResponse({ type: CaseResponseDto, description: 'The closed case and its new ETag.' })
+  @ApiBadRequestResponse({ description: 'If-Match missing (`if_match_required`) or malformed.' })
+  @ApiNotFoundResponse({ description: 'No such case, or not one of the caller’s contracts.' })
+  @ApiPreconditionFailedResponse({
+    description: 'The case changed since that ETag; the body names the current version.',
+  })
+  @ApiConflictResponse({ description: 'Instructions are still open, or the case is already closed.' })
+  close(
+    @Param('caseId', new ParseUUIDPipe()) caseId: string,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+    @CurrentActor() actor: Actor,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<CaseResponseDto> {
+    const context = changeContext(caseId, ifMatch, principal, actor, req);
+    return this.#change(new CloseCaseCommand(context), res);
+  }
+
+  @Post(':caseId/instructions/:instructionId/acknowledgement')
+  @HttpCode(200)
+  @Roles('reporter', 'responder', 'responsible')
+  @ApiHeader(OPTIONAL_IF_MATCH_HEADER)
+  @ApiOkResponse({ type: CaseResponseDto, description: 'The case and its new ETag.' })
+  @ApiNotFoundResponse({ description: 'No such case or instruction, or not one of the caller’s contracts.' })
+  @ApiPreconditionFailedResponse({ description: 'The case changed since that ETag.' })
+  @ApiConflictResponse({ description: 'Already acknowledged, or the case is closed.' })
+  acknowledgeInstruction(
+    @Param('caseId', new ParseUUIDPipe()) caseId: string,
+    @Param('instructionId', new ParseUUIDPipe()) instructionId: string,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+    @CurrentActor() actor: Actor,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<CaseResponseDto> {
+    const context = changeContext(caseId, ifMatch, principal, actor, req);
+    return this.#change(new CaseStepCommand(context, 'AcknowledgeInstruction', instructionId), res);
+  }
+
+  @Post(':caseId/instructions/:instructionId/confirmation')
+  @HttpCode(200)
+  @Roles('client_officer')
+  @ApiHeader(OPTIONAL_IF_MATCH_HEADER)
+  @ApiOkResponse({ type: CaseResponseDto, description: 'The case and its new ETag.' })
+  @ApiNotFoundResponse({ description: 'No such case or instruction, or not one of the caller’s contracts.' })
+  @ApiPreconditionFailedResponse({ description: 'The case changed since that ETag.' })
+  @ApiConflictResponse({ description: 'Not completed, already confirmed, or the case is closed.' })
+  confirmInstruction(
+    @Param('caseId', new ParseUUIDPipe()) caseId: string,
+    @Param('instructionId', new ParseUUIDPipe()) instructionId: string,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+    @CurrentActor() actor: Actor,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<CaseResponseDto> {
+    const context = changeContext(caseId, ifMatch, principal, actor, req);
+    return this.#change(new CaseStepCommand(context, 'ConfirmInstruction', instructionId), res);
+  }
+
+  /** Completes a measure without a result note (the note is sealed text, not accepted yet). */
+  @Post(':caseId/measures/:measureId/completion')
+  @HttpCode(200)
+  @Roles('reporter', 'responder', 'responsible')
+  @ApiHeader(OPTIONAL_IF_MATCH_HEADER)
+  @ApiOkResponse({ type: CaseResponseDto, description: 'The case and its new ETag.' })
+  @ApiNotFoundResponse({ description: 'No such case or measure, or not one of the caller’s contracts.' })
+  @ApiPreconditionFailedResponse({ description: 'The case changed since that ETag.' })
+  @ApiConflictResponse({ description: 'Already completed, or the case is closed.' })
+  completeMeasure(
+    @Param('caseId', new ParseUUIDPipe()) caseId: string,
+    @Param('measureId', new ParseUUIDPipe()) measureId: string,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+    @CurrentActor() actor: Actor,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<CaseResponseDto> {
+    const context = changeContext(caseId, ifMatch, principal, actor, req);
+    return this.#change(new CaseStepCommand(context, 'CompleteMeasure', measureId), res);
   }
 
   @Get(':caseId')
@@ -55,7 +230,39 @@ export class CasesController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<CaseResponseDto> {
     const found: CaseResponseDto = await this.queries.execute(new GetCaseQuery(caseId, principal));
-    res.setHeader('ETag', `"${found.version}"`);
+    res.setHeader('ETag', etagOf(found.version));
     return found;
   }
+
+  /** Runs a change of the case; answers with its new ETag, or on a 412 with the ETag it is at now. */
+  async #change(
+    command: AmendReportCommand | CloseCaseCommand | CaseStepCommand,
+    res: Response,
+  ): Promise<CaseResponseDto> {
+    try {
+      const changed: CaseResponseDto = await this.commands.execute(command);
+      res.setHeader('ETag', etagOf(changed.version));
+      return changed;
+    } catch (error) {
+      if (error instanceof StaleCaseVersionError) res.setHeader('ETag', etagOf(error.currentVersion));
+      throw error;
+    }
+  }
+}
+
+function changeContext(
+  caseId: string,
+  ifMatch: string | undefined,
+  principal: Principal,
+  actor: Actor,
+  req: Request,
+): CaseChangeContext {
+  return {
+    caseId,
+    principal,
+    actor,
+    ifMatch,
+    now: new Date(),
+    correlationId: requestStateOf(req)?.correlationId,
+  };
 }

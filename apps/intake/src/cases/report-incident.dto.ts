@@ -85,11 +85,70 @@ export class ReportIncidentDto {
   records!: CountDto;
 }
 
+export const TRI_STATES = ['yes', 'no', 'unknown'] as const;
+export type TriStateDto = (typeof TRI_STATES)[number];
+
+/**
+ * An amendment of the report: each item present replaces what was known, absent items stay as they were.
+ * Discovery time and contract cannot be amended (they anchor the clocks and the tenancy). The free-text
+ * items (description, place, circumstances, measures taken) are kept as sealed text and are not
+ * accepted here until the HTTP layer seals them with the case key.
+ */
+export class AmendReportDto {
+  @ApiPropertyOptional({ format: 'date-time', description: 'when the leak occurred' })
+  @IsOptional()
+  @IsDateString({ strict: true })
+  occurredAt?: string;
+
+  @ApiPropertyOptional({ enum: DATA_KINDS, isArray: true, description: 'replaces the kinds known so far' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(DATA_KINDS.length)
+  @IsIn(DATA_KINDS, { each: true })
+  dataKinds?: DataKind[];
+
+  @ApiPropertyOptional({ type: CountDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => CountDto)
+  persons?: CountDto;
+
+  @ApiPropertyOptional({ type: CountDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => CountDto)
+  records?: CountDto;
+
+  @ApiPropertyOptional({ enum: TRI_STATES })
+  @IsOptional()
+  @IsIn(TRI_STATES)
+  encrypted?: TriStateDto;
+
+  @ApiPropertyOptional({
+    enum: TRI_STATES,
+    description: 'theft, unauthorised access or another improper purpose',
+  })
+  @IsOptional()
+  @IsIn(TRI_STATES)
+  improperPurposeSuspected?: TriStateDto;
+
+  @ApiPropertyOptional({ enum: TRI_STATES, description: 'whether persons in the EU may be affected' })
+  @IsOptional()
+  @IsIn(TRI_STATES)
+  euPersonsPossiblyAffected?: TriStateDto;
+}
+
 export class CaseResponseDto {
   @ApiProperty({ format: 'uuid' }) caseId!: string;
   @ApiProperty({ example: 'INC-2026-000001' }) caseNumber!: string;
   @ApiProperty({ format: 'uuid' }) contractId!: string;
   @ApiProperty({ enum: ['reported', 'closed'] }) status!: 'reported' | 'closed';
   @ApiProperty({ format: 'date-time' }) discoveredAt!: string;
+  @ApiPropertyOptional({ format: 'date-time', description: 'when the leak occurred, if known' })
+  occurredAt?: string;
+  @ApiProperty({ description: 'instructions of the client not yet confirmed' }) openInstructions!: number;
+  @ApiProperty({ description: 'damage-minimising measures recorded and not yet completed' })
+  openMeasures!: number;
+  @ApiProperty({ description: 'whether a cause has been identified' }) causeIdentified!: boolean;
   @ApiProperty({ description: 'stream version; also sent as the ETag' }) version!: number;
 }

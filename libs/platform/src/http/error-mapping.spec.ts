@@ -103,6 +103,14 @@ describe('mapErrorToHttp', () => {
       expect(
         mapErrorToHttp(new DomainError('illegal_state', 'closed', { code: 'case_closed' })).body.error.code,
       ).toBe('case_closed');
+      // namespaced domain codes pass too
+      expect(
+        mapErrorToHttp(new DomainError('illegal_state', 'open', { code: 'case.open_instructions' })).body
+          .error.code,
+      ).toBe('case.open_instructions');
+      expect(mapErrorToHttp(new DomainError('conflict', 'x', { code: 'case..twice' })).body.error.code).toBe(
+        'conflict',
+      );
       // a driver error code (PostgreSQL's 23505) or a contract error code is not a client-facing code
       expect(mapErrorToHttp(new DomainError('conflict', 'dup', { code: '23505' })).body.error.code).toBe(
         'conflict',

@@ -85,7 +85,7 @@ export const INTERNAL_ERROR_MESSAGE =
 /**
  * The shape a domain error needs to be mapped: a `kind` from `ERROR_KINDS`, optionally `details`,
  * `precondition: true` (a concurrency conflict on a request that carried If-Match → 412), a `code`
- * of its own (snake_case, e.g. `case_closed`) and, for `rate_limited`, `retryAfterSeconds`.
+ * of its own (snake_case, optionally dotted: `case_closed`, `case.open_instructions`) and, for `rate_limited`, `retryAfterSeconds`.
  */
 export interface KindedError {
   readonly kind: ErrorKind;
@@ -146,7 +146,8 @@ const BODY_PARSER_KINDS: Readonly<Record<string, ErrorKind>> = {
   'encoding.unsupported': 'unsupported_media_type',
 };
 
-const OWN_CODE = /^[a-z][a-z0-9_]{1,63}$/;
+// snake_case, optionally namespaced with dots (`case.open_instructions`), as the domain errors use
+const OWN_CODE = /^[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*$/;
 
 export function mapErrorToHttp(error: unknown, requestId?: string): MappedError {
   if (isKindedError(error)) return fromKind(error, requestId);
@@ -161,7 +162,10 @@ function fromKind(error: KindedError, requestId: string | undefined): MappedErro
     error.kind === 'conflict' && error.precondition === true
       ? ERROR_KINDS.precondition_failed
       : ERROR_KINDS[error.kind];
-  const code = typeof error.code === 'string' && OWN_CODE.test(error.code) ? error.code : rule.code;
+  const code =
+    typeof error.code === 'string' && error.code.length <= 64 && OWN_CODE.test(error.code)
+      ? error.code
+      : rule.code;
   const message =
     typeof error.message === 'string' && error.message.length > 0 ? error.message : rule.message;
   const headers: Record<string, string> = {};
