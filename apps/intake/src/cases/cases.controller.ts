@@ -1,6 +1,8 @@
 import {
   Body,
   Controller,
+  createParamDecorator,
+  type ExecutionContext,
   Get,
   Headers,
   HttpCode,
@@ -22,10 +24,19 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
+import { isUUID } from 'class-validator';
 import type { Request, Response } from 'express';
-import { Authenticated, CurrentActor, CurrentPrincipal, type Principal, Roles } from '#libs/auth';
+import {
+  Authenticated,
+  actorOf,
+  authenticationOf,
+  CurrentActor,
+  CurrentPrincipal,
+  type Principal,
+  Roles,
+} from '#libs/auth';
 import type { Actor } from '#libs/event-store';
-import { RequireJson, requestStateOf } from '#libs/platform';
+import { ApiError, RequireJson, requestStateOf } from '#libs/platform';
 import {
   AmendReportCommand,
   type CaseChangeContext,
@@ -49,6 +60,30 @@ const OPTIONAL_IF_MATCH_HEADER = {
   required: false,
   description: 'when sent, the ETag of the case the step is based on; a stale one → 412',
 };
+
+/**
+ * What every change of a case takes from the request: the case (its id must be a UUID), the caller as
+ * principal and as event actor, the If-Match header, the time and the correlation id.
+ */
+const CaseChange = createParamDecorator((_data: unknown, context: ExecutionContext): CaseChangeContext => {
+  const req = context.switchToHttp().getRequest<Request>();
+  const caseId = req.params.caseId;
+  if (typeof caseId !== 'string' || !isUUID(caseId)) {
+    throw new ApiError('validation', 'caseId must be a UUID', {
+      details: [{ field: 'caseId', problem: 'must be a UUID' }],
+    });
+  }
+  const auth = authenticationOf(req);
+  if (!auth) throw new Error('@CaseChange() used on a route that does not require authentication');
+  return {
+    caseId,
+    principal: auth.principal,
+    actor: actorOf(auth.principal, auth.role),
+    ifMatch: req.header('if-match'),
+    now: new Date(),
+    correlationId: requestStateOf(req)?.correlationId,
+  };
+});
 
 /**
  * The case API. Every route is authenticated; a case (or contract) outside the caller's contracts
@@ -116,15 +151,10 @@ export class CasesController {
   })
   @ApiConflictResponse({ description: 'The case is closed.' })
   amend(
-    @Param('caseId', new ParseUUIDPipe()) caseId: string,
+    @CaseChange() context: CaseChangeContext,
     @Body() body: AmendReportDto,
-    @Headers('if-match') ifMatch: string | undefined,
-    @CurrentPrincipal() principal: Principal,
-    @CurrentActor() actor: Actor,
-    @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<CaseResponseDto> {
-    const context = changeContext(caseId, ifMatch, principal, actor, req);
     return this.#change(new AmendReportCommand(context, body), res);
   }
 
@@ -145,14 +175,9 @@ export class CasesController {
   })
   @ApiConflictResponse({ description: 'Instructions are still open, or the case is already closed.' })
   close(
-    @Param('caseId', new ParseUUIDPipe()) caseId: string,
-    @Headers('if-match') ifMatch: string | undefined,
-    @CurrentPrincipal() principal: Principal,
-    @CurrentActor() actor: Actor,
-    @Req() req: Request,
+    @CaseChange() context: CaseChangeContext,
     @Res({ passthrough: true }) res: Response,
   ): Promise<CaseResponseDto> {
-    const context = changeContext(caseId, ifMatch, principal, actor, req);
     return this.#change(new CloseCaseCommand(context), res);
   }
 
@@ -165,15 +190,10 @@ export class CasesController {
   @ApiPreconditionFailedResponse({ description: 'The case changed since that ETag.' })
   @ApiConflictResponse({ description: 'Already acknowledged, or the case is closed.' })
   acknowledgeInstruction(
-    @Param('caseId', new ParseUUIDPipe()) caseId: string,
+    @CaseChange() context: CaseChangeContext,
     @Param('instructionId', new ParseUUIDPipe()) instructionId: string,
-    @Headers('if-match') ifMatch: string | undefined,
-    @CurrentPrincipal() principal: Principal,
-    @CurrentActor() actor: Actor,
-    @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<CaseResponseDto> {
-    const context = changeContext(caseId, ifMatch, principal, actor, req);
     return this.#change(new CaseStepCommand(context, 'AcknowledgeInstruction', instructionId), res);
   }
 
@@ -186,15 +206,10 @@ export class CasesController {
   @ApiPreconditionFailedResponse({ description: 'The case changed since that ETag.' })
   @ApiConflictResponse({ description: 'Not completed, already confirmed, or the case is closed.' })
   confirmInstruction(
-    @Param('caseId', new ParseUUIDPipe()) caseId: string,
+    @CaseChange() context: CaseChangeContext,
     @Param('instructionId', new ParseUUIDPipe()) instructionId: string,
-    @Headers('if-match') ifMatch: string | undefined,
-    @CurrentPrincipal() principal: Principal,
-    @CurrentActor() actor: Actor,
-    @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<CaseResponseDto> {
-    const context = changeContext(caseId, ifMatch, principal, actor, req);
     return this.#change(new CaseStepCommand(context, 'ConfirmInstruction', instructionId), res);
   }
 
@@ -208,15 +223,10 @@ export class CasesController {
   @ApiPreconditionFailedResponse({ description: 'The case changed since that ETag.' })
   @ApiConflictResponse({ description: 'Already completed, or the case is closed.' })
   completeMeasure(
-    @Param('caseId', new ParseUUIDPipe()) caseId: string,
+    @CaseChange() context: CaseChangeContext,
     @Param('measureId', new ParseUUIDPipe()) measureId: string,
-    @Headers('if-match') ifMatch: string | undefined,
-    @CurrentPrincipal() principal: Principal,
-    @CurrentActor() actor: Actor,
-    @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<CaseResponseDto> {
-    const context = changeContext(caseId, ifMatch, principal, actor, req);
     return this.#change(new CaseStepCommand(context, 'CompleteMeasure', measureId), res);
   }
 
@@ -248,21 +258,4 @@ export class CasesController {
       throw error;
     }
   }
-}
-
-function changeContext(
-  caseId: string,
-  ifMatch: string | undefined,
-  principal: Principal,
-  actor: Actor,
-  req: Request,
-): CaseChangeContext {
-  return {
-    caseId,
-    principal,
-    actor,
-    ifMatch,
-    now: new Date(),
-    correlationId: requestStateOf(req)?.correlationId,
-  };
 }
