@@ -15,8 +15,9 @@ export KAFKAJS_NO_PARTITIONER_WARNING=1
 # Local http: the session cookie cannot be Secure here.
 export AUTH_COOKIE_SECURE="${AUTH_COOKIE_SECURE:-false}"
 
-# Development keys (access-token key pair, link key): made once into deploy/local/.state/dev-keys.env.
-# Every service gets AUTH_PUBLIC_KEYS and LINK_SIGNING_KEY; only identity gets AUTH_SIGNING_KEY.
+# Development keys (access-token key pair, link key, sealing master key): made once into
+# deploy/local/.state/dev-keys.env. Every service gets AUTH_PUBLIC_KEYS, LINK_SIGNING_KEY and
+# SEALING_MASTER_KEYS (read by the services that seal case texts); only identity gets AUTH_SIGNING_KEY.
 DEV_KEYS_FILE="$(node deploy/local/dev-keys.mjs)"
 set -a
 # shellcheck source=/dev/null

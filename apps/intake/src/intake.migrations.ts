@@ -3,6 +3,7 @@ import { auditMigrations } from '#libs/audit';
 import { eventStoreMigrations } from '#libs/event-store';
 import { messagingMigrations } from '#libs/messaging';
 import type { MigrationClass, MigrationContext } from '#libs/platform';
+import { sealingMigrations } from '#libs/sealing';
 
 /** Intake's own tables beside the event store: the case-number sequence. */
 function caseNumberMigration(schema: string): MigrationClass {
@@ -53,6 +54,7 @@ export function intakeMigrations(schema: string, context: MigrationContext = {})
     ...messagingMigrations(schema),
     caseNumberMigration(schema),
     idempotencyKeysMigration(schema),
+    ...sealingMigrations(schema),
     ...auditMigrations(schema, context),
   ];
 }

@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
+import { DataSource } from 'typeorm';
 import { AccessLogModule } from '#libs/audit';
 import { AuthModule } from '#libs/auth';
 import { provideEventStoreWithOutbox, serviceMessagingModule } from '#libs/messaging';
-import { ServiceDatabaseModule } from '#libs/platform';
+import { DatabaseConfig, ServiceDatabaseModule } from '#libs/platform';
+import { CaseKeyring, SealingConfig } from '#libs/sealing';
 import { CASE_HANDLERS } from './cases/case-commands.js';
 import { CasesController } from './cases/cases.controller.js';
 import { intakeMigrations } from './intake.migrations.js';
@@ -21,6 +23,16 @@ import { intakeMigrations } from './intake.migrations.js';
     serviceMessagingModule(),
   ],
   controllers: [CasesController],
-  providers: [...provideEventStoreWithOutbox('INTAKE_OUTBOX_RELAY'), ...CASE_HANDLERS],
+  providers: [
+    ...provideEventStoreWithOutbox('INTAKE_OUTBOX_RELAY'),
+    {
+      // the per-case keys that seal the free text of case events, in the service's own schema
+      provide: CaseKeyring,
+      inject: [DataSource, DatabaseConfig, SealingConfig],
+      useFactory: (dataSource: DataSource, database: DatabaseConfig, sealing: SealingConfig) =>
+        new CaseKeyring(dataSource, database.schema, sealing),
+    },
+    ...CASE_HANDLERS,
+  ],
 })
 export class IntakeModule {}

@@ -2,27 +2,28 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthConfig } from '#libs/auth';
-import { EventStore, handleCommand } from '#libs/event-store';
 import { createServiceApp, DatabaseConfig, KafkaConfig, type ServiceApp } from '#libs/platform';
+import { CaseKeyring, SealingConfig, sealedFromJson } from '#libs/sealing';
 import {
   authEnv,
   createTestDataSource,
   dropSchema,
   generateTestKeys,
+  sealingEnv,
   signAccessToken,
   testConfig,
   testPrincipal,
   uniqueName,
 } from '#libs/testing';
-import { caseDecider } from '../src/cases/domain/case.decider.js';
 import { IntakeModule } from '../src/intake.module.js';
 
 /**
  * The case commands over HTTP on the real database and broker: optimistic concurrency with If-Match,
- * idempotent reports with Idempotency-Key, and closure refused while an instruction is open.
+ * idempotent reports with Idempotency-Key, the steps on instructions and measures with their free text
+ * sealed under the case key, and closure while an instruction is open.
  */
 const schema = uniqueName('e2e_intake_cmd');
-const config = { database: DatabaseConfig, kafka: KafkaConfig, auth: AuthConfig };
+const config = { database: DatabaseConfig, kafka: KafkaConfig, auth: AuthConfig, sealing: SealingConfig };
 const contractId = randomUUID();
 
 type Headers = { authorization: string };
@@ -30,6 +31,7 @@ let intake: ServiceApp<typeof config>;
 let reporter: Headers;
 let responder: Headers;
 let clientOfficer: Headers;
+let responsible: Headers;
 
 const report = (overrides: object = {}) => ({
   contractId,
@@ -42,18 +44,20 @@ const report = (overrides: object = {}) => ({
 
 beforeAll(async () => {
   const keys = await generateTestKeys();
-  const bearer = async (role: 'reporter' | 'responder' | 'client_officer') => ({
+  const bearer = async (role: 'reporter' | 'responder' | 'responsible' | 'client_officer') => ({
     authorization: `Bearer ${await signAccessToken(keys, testPrincipal(role, [contractId]))}`,
   });
   reporter = await bearer('reporter');
   responder = await bearer('responder');
   clientOfficer = await bearer('client_officer');
+  responsible = await bearer('responsible');
   const { databaseUrl, kafkaBrokers } = testConfig();
   intake = await createServiceApp(IntakeModule, {
     name: 'intake',
     config,
     env: {
       ...authEnv(keys),
+      ...sealingEnv(),
       DATABASE_URL: databaseUrl,
       DB_SCHEMA: schema,
       KAFKA_BROKERS: kafkaBrokers.join(','),
@@ -93,45 +97,27 @@ async function countReports(): Promise<number> {
   }
 }
 
-/**
- * Runs a command that needs sealed text (not offered over HTTP yet) through the domain on the service's
- * own event store, with opaque bytes standing in for the sealed text.
- */
-async function throughTheDomain(
-  caseId: string,
-  role: string,
-  command:
-    | { type: 'IssueInstruction'; instructionId: string }
-    | { type: 'CompleteInstruction'; instructionId: string }
-    | { type: 'RecordMeasure'; measureId: string },
-): Promise<void> {
-  const sealed = { ciphertext: Buffer.from('opaque test bytes').toString('base64'), keyId: 'test/v1' };
-  const now = new Date();
-  const metadata = { now, actor: { id: `${role}-1`, role } };
-  const decided =
-    command.type === 'IssueInstruction'
-      ? {
-          type: command.type,
-          data: {
-            instructionId: command.instructionId,
-            kind: 'INSTRUCTION_KIND_CONTAIN' as const,
-            dueAt: new Date(now.getTime() + 86_400_000),
-            text: sealed,
-          },
-          metadata,
-        }
-      : command.type === 'CompleteInstruction'
-        ? {
-            type: command.type,
-            data: { instructionId: command.instructionId, evidenceNote: sealed },
-            metadata,
-          }
-        : { type: command.type, data: { measureId: command.measureId, description: sealed }, metadata };
-  await handleCommand(intake.app.get(EventStore), `case-${caseId}`, caseDecider, decided, {
-    caseId,
-    occurredAt: now.toISOString(),
-    actor: { id: `${role}-1`, kind: 'user', role },
-  });
+/** Issues an instruction to the case as the client officer; answers its id. */
+async function issueInstruction(caseId: string, text = 'Take the leaked file offline.'): Promise<string> {
+  const issued = await http()
+    .post(`/cases/${caseId}/instructions`)
+    .set(clientOfficer)
+    .send({ kind: 'contain', text })
+    .expect(201);
+  expect(issued.headers.location).toBe(`/cases/${caseId}/instructions/${issued.body.instructionId}`);
+  return issued.body.instructionId;
+}
+
+async function eventsOf(caseId: string): Promise<Array<{ type: string; data: Record<string, unknown> }>> {
+  const ds = await createTestDataSource();
+  try {
+    return await ds.query(
+      `SELECT type, data FROM "${schema}".events WHERE stream_id = $1 ORDER BY stream_version`,
+      [`case-${caseId}`],
+    );
+  } finally {
+    await ds.destroy();
+  }
 }
 
 describe('amending a report with If-Match', () => {
@@ -244,22 +230,41 @@ describe('reporting with an Idempotency-Key', () => {
 });
 
 describe('closing a case', () => {
-  it('refuses a responder while an instruction is open (409), and closes once none is', async () => {
-    const withInstruction = await reportCase();
-    await throughTheDomain(withInstruction.caseId, 'client_officer', {
-      type: 'IssueInstruction',
-      instructionId: randomUUID(),
-    });
-    const current = await http().get(`/cases/${withInstruction.caseId}`).set(responder).expect(200);
+  it('refuses a responder while an instruction is open (409); the responsible person closes with a reason', async () => {
+    const { caseId } = await reportCase();
+    await issueInstruction(caseId);
+    const current = await http().get(`/cases/${caseId}`).set(responder).expect(200);
     expect(current.body.openInstructions).toBe(1);
     const refused = await http()
-      .post(`/cases/${withInstruction.caseId}/closure`)
+      .post(`/cases/${caseId}/closure`)
       .set(responder)
       .set('If-Match', current.headers.etag)
+      .send({ reason: 'nothing left to do' })
       .expect(409);
     // the domain's own code reaches the client, so it can tell why
     expect(refused.body.error.code).toBe('case.open_instructions');
+    const withoutReason = await http()
+      .post(`/cases/${caseId}/closure`)
+      .set(responsible)
+      .set('If-Match', current.headers.etag)
+      .expect(400);
+    expect(withoutReason.body.error.code).toBe('case.close_reason_required');
 
+    const closed = await http()
+      .post(`/cases/${caseId}/closure`)
+      .set(responsible)
+      .set('If-Match', current.headers.etag)
+      .send({ reason: 'The client takes over the open instruction.' })
+      .expect(200);
+    expect(closed.body).toMatchObject({ caseId, status: 'closed', openInstructions: 1 });
+    const [caseClosed] = (await eventsOf(caseId)).filter((event) => event.type === 'CaseClosed');
+    const reason = sealedFromJson(caseClosed.data.reason as { ciphertext: string; keyId: string });
+    expect(await intake.app.get(CaseKeyring).unseal(reason, 'CaseClosed.reason')).toBe(
+      'The client takes over the open instruction.',
+    );
+  });
+
+  it('closes a case without open instructions without a reason, after which it takes no change', async () => {
     const { caseId, etag } = await reportCase();
     const closed = await http()
       .post(`/cases/${caseId}/closure`)
@@ -268,54 +273,74 @@ describe('closing a case', () => {
       .expect(200);
     expect(closed.body).toMatchObject({ caseId, status: 'closed', version: 3 });
     expect(closed.headers.etag).toBe('"3"');
-    // a closed case takes no amendment
+    // a closed case takes no amendment and no measure
     await http()
       .post(`/cases/${caseId}/amendments`)
       .set(reporter)
       .set('If-Match', '"3"')
       .send({ encrypted: 'no' })
       .expect(409);
+    await http().post(`/cases/${caseId}/measures`).set(reporter).send({ description: 'late' }).expect(409);
   });
 });
 
 describe('steps on instructions and measures', () => {
-  it('takes an instruction from issue through acknowledgement and completion to the client’s confirmation', async () => {
+  it('takes an instruction from issue through progress, completion and reopening to the client’s confirmation', async () => {
     const { caseId } = await reportCase();
-    const instructionId = randomUUID();
-    await throughTheDomain(caseId, 'client_officer', { type: 'IssueInstruction', instructionId });
+    const instructionId = await issueInstruction(caseId);
     const issued = await http().get(`/cases/${caseId}`).set(responder).expect(200);
     expect(issued.body.openInstructions).toBe(1);
+    const step = (name: string) => `/cases/${caseId}/instructions/${instructionId}/${name}`;
 
+    // progress before acknowledgement is refused
+    await http().post(step('progress')).set(responder).send({ note: 'Started.' }).expect(409);
     const acknowledged = await http()
-      .post(`/cases/${caseId}/instructions/${instructionId}/acknowledgement`)
+      .post(step('acknowledgement'))
       .set(responder)
       .set('If-Match', issued.headers.etag)
       .expect(200);
     expect(acknowledged.headers.etag).toBe(`"${issued.body.version + 1}"`);
     // acknowledging twice is refused
-    await http()
-      .post(`/cases/${caseId}/instructions/${instructionId}/acknowledgement`)
-      .set(reporter)
-      .expect(409);
+    await http().post(step('acknowledgement')).set(reporter).expect(409);
     // the client cannot confirm what is not completed
-    await http()
-      .post(`/cases/${caseId}/instructions/${instructionId}/confirmation`)
-      .set(clientOfficer)
-      .expect(409);
+    await http().post(step('confirmation')).set(clientOfficer).expect(409);
 
-    await throughTheDomain(caseId, 'responder', { type: 'CompleteInstruction', instructionId });
+    await http().post(step('progress')).set(responder).send({ note: 'The file is offline.' }).expect(200);
+    const completed = await http()
+      .post(step('completion'))
+      .set(responder)
+      .send({ evidenceNote: 'Server log shows the file removed.' })
+      .expect(200);
+    const reopened = await http()
+      .post(step('reopening'))
+      .set(clientOfficer)
+      .send({ reason: 'The backup copy is still online.' })
+      .expect(200);
+    expect(reopened.body.openInstructions).toBe(1);
+    await http()
+      .post(step('completion'))
+      .set(responder)
+      .send({ evidenceNote: 'The backup copy is removed as well.' })
+      .expect(200);
     // a stale If-Match on the confirmation: 412
     await http()
-      .post(`/cases/${caseId}/instructions/${instructionId}/confirmation`)
+      .post(step('confirmation'))
       .set(clientOfficer)
-      .set('If-Match', acknowledged.headers.etag)
+      .set('If-Match', completed.headers.etag)
       .expect(412);
-    const confirmed = await http()
-      .post(`/cases/${caseId}/instructions/${instructionId}/confirmation`)
-      .set(clientOfficer)
-      .expect(200);
+    const confirmed = await http().post(step('confirmation')).set(clientOfficer).expect(200);
     expect(confirmed.body).toMatchObject({ openInstructions: 0, status: 'reported' });
 
+    expect((await eventsOf(caseId)).map((event) => event.type)).toEqual(
+      expect.arrayContaining([
+        'InstructionIssued',
+        'InstructionAcknowledged',
+        'InstructionProgressReported',
+        'InstructionCompleted',
+        'InstructionReopened',
+        'InstructionConfirmed',
+      ]),
+    );
     // with no instruction open, the responder may close
     await http()
       .post(`/cases/${caseId}/closure`)
@@ -324,12 +349,16 @@ describe('steps on instructions and measures', () => {
       .expect(200);
   });
 
-  it('completes a recorded measure once; only the client officer confirms instructions', async () => {
+  it('records and completes a measure and identifies the cause; only the client officer confirms instructions', async () => {
     const { caseId } = await reportCase();
-    const measureId = randomUUID();
-    await throughTheDomain(caseId, 'responder', { type: 'RecordMeasure', measureId });
-    const before = await http().get(`/cases/${caseId}`).set(reporter).expect(200);
-    expect(before.body.openMeasures).toBe(1);
+    const recorded = await http()
+      .post(`/cases/${caseId}/measures`)
+      .set(reporter)
+      .send({ description: 'Asked the recipient to delete the e-mail.' })
+      .expect(201);
+    const { measureId } = recorded.body;
+    expect(recorded.body.openMeasures).toBe(1);
+    expect(recorded.headers.location).toBe(`/cases/${caseId}/measures/${measureId}`);
     const completed = await http()
       .post(`/cases/${caseId}/measures/${measureId}/completion`)
       .set(reporter)
@@ -337,9 +366,60 @@ describe('steps on instructions and measures', () => {
     expect(completed.body.openMeasures).toBe(0);
     await http().post(`/cases/${caseId}/measures/${measureId}/completion`).set(reporter).expect(409);
     await http().post(`/cases/${caseId}/measures/${randomUUID()}/completion`).set(reporter).expect(404);
+
+    const caused = await http()
+      .post(`/cases/${caseId}/cause`)
+      .set(responder)
+      .send({ cause: 'A mail sent to the wrong recipient.', causedByProcessor: 'no' })
+      .expect(200);
+    expect(caused.body.causeIdentified).toBe(true);
+
     await http()
       .post(`/cases/${caseId}/instructions/${randomUUID()}/confirmation`)
       .set(responder)
       .expect(403);
+    await http()
+      .post(`/cases/${caseId}/instructions`)
+      .set(responder)
+      .send({ kind: 'contain', text: 'x' })
+      .expect(403);
+  });
+
+  it('refuses an empty, blank or too long text with 400 naming the field, and stores nothing', async () => {
+    const { caseId, etag } = await reportCase();
+    for (const description of [undefined, '', '   ', 'x'.repeat(10_001)]) {
+      const res = await http().post(`/cases/${caseId}/measures`).set(reporter).send({ description });
+      expect(res.status, String(description?.length)).toBe(400);
+      expect(JSON.stringify(res.body.error.details)).toContain('description');
+    }
+    const res = await http()
+      .post(`/cases/${caseId}/instructions`)
+      .set(clientOfficer)
+      .send({ kind: 'contain' });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(res.body.error.details)).toContain('text');
+    const unchanged = await http().get(`/cases/${caseId}`).set(reporter).expect(200);
+    expect(unchanged.headers.etag).toBe(etag);
+  });
+
+  it('stores only sealed text: the events table holds no plaintext of a submitted text', async () => {
+    const { caseId } = await reportCase();
+    const secret = `Only-sealed ${randomUUID()}`;
+    await issueInstruction(caseId, secret);
+
+    const ds = await createTestDataSource();
+    try {
+      const [{ count }] = await ds.query(
+        `SELECT count(*)::int AS count FROM "${schema}".events WHERE data::text LIKE $1 OR metadata::text LIKE $1`,
+        [`%${secret}%`],
+      );
+      expect(count).toBe(0);
+    } finally {
+      await ds.destroy();
+    }
+    // what is stored opens to the text again with the case's key, for its purpose
+    const [issued] = (await eventsOf(caseId)).filter((event) => event.type === 'InstructionIssued');
+    const sealed = sealedFromJson(issued.data.text as { ciphertext: string; keyId: string });
+    expect(await intake.app.get(CaseKeyring).unseal(sealed, 'InstructionIssued.text')).toBe(secret);
   });
 });

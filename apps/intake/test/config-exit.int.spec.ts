@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 const entry = 'dist/apps/intake/src/main.js';
 
 describe('intake refuses a missing configuration', () => {
-  it('exits 78 and names DATABASE_URL, KAFKA_BROKERS, DATA_RESIDENCY_REGION and AUTH_PUBLIC_KEYS', () => {
+  it('exits 78 and names DATABASE_URL, KAFKA_BROKERS, DATA_RESIDENCY_REGION, AUTH_PUBLIC_KEYS and SEALING_MASTER_KEYS', () => {
     expect(existsSync(entry), `${entry} is missing: run npm run build`).toBe(true);
     const result = spawnSync(process.execPath, [entry], {
       env: { PATH: process.env.PATH ?? '', HTTP_PORT: '0' },
@@ -18,7 +18,14 @@ describe('intake refuses a missing configuration', () => {
       timeout: 30_000,
     });
     expect(result.status).toBe(78);
-    for (const variable of ['DATABASE_URL', 'KAFKA_BROKERS', 'DATA_RESIDENCY_REGION', 'AUTH_PUBLIC_KEYS']) {
+    const required = [
+      'DATABASE_URL',
+      'KAFKA_BROKERS',
+      'DATA_RESIDENCY_REGION',
+      'AUTH_PUBLIC_KEYS',
+      'SEALING_MASTER_KEYS',
+    ];
+    for (const variable of required) {
       expect(result.stderr).toContain(variable);
     }
     expect(result.stdout).not.toContain('listening');

@@ -3,12 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthConfig } from '#libs/auth';
 import { decodeEnvelope, decodeEventJson, TOPICS } from '#libs/contracts';
 import { createServiceApp, DatabaseConfig, KafkaConfig, type ServiceApp } from '#libs/platform';
+import { SealingConfig } from '#libs/sealing';
 import {
   authEnv,
   createTestDataSource,
   dropSchema,
   generateTestKeys,
   readAllFromTopic,
+  sealingEnv,
   signAccessToken,
   type TestKeys,
   testConfig,
@@ -28,6 +30,7 @@ import { IntakeModule } from '../src/intake.module.js';
 const intakeSchema = uniqueName('e2e_intake');
 const timelineSchema = uniqueName('e2e_timeline');
 const config = { database: DatabaseConfig, kafka: KafkaConfig, auth: AuthConfig };
+const intakeConfig = { ...config, sealing: SealingConfig };
 
 function serviceEnv(schema: string, name: string, keys: TestKeys) {
   const { databaseUrl, kafkaBrokers } = testConfig();
@@ -44,7 +47,7 @@ function serviceEnv(schema: string, name: string, keys: TestKeys) {
   };
 }
 
-let intake: ServiceApp<typeof config>;
+let intake: ServiceApp<typeof intakeConfig>;
 let timeline: ServiceApp<typeof config>;
 /** Bearer headers: a reporter assigned to the report's contract, and a responder of that contract. */
 let reporter: { authorization: string };
@@ -60,8 +63,8 @@ beforeAll(async () => {
   };
   intake = await createServiceApp(IntakeModule, {
     name: 'intake',
-    config,
-    env: serviceEnv(intakeSchema, intakeSchema.replaceAll('_', '-'), keys),
+    config: intakeConfig,
+    env: { ...serviceEnv(intakeSchema, intakeSchema.replaceAll('_', '-'), keys), ...sealingEnv() },
   });
   timeline = await createServiceApp(TimelineModule, {
     name: 'timeline',

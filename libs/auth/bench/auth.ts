@@ -39,7 +39,8 @@ import {
 } from '#libs/auth';
 import { EventStore } from '#libs/event-store';
 import { createServiceApp, DatabaseConfig, KafkaConfig, ServiceDatabaseModule } from '#libs/platform';
-import { CASE_HANDLERS, GetCaseQuery } from '../../../apps/intake/src/cases/case-commands.js';
+import { SealingConfig } from '#libs/sealing';
+import { GetCaseHandler, GetCaseQuery } from '../../../apps/intake/src/cases/case-commands.js';
 import { intakeMigrations } from '../../../apps/intake/src/intake.migrations.js';
 import { IntakeModule } from '../../../apps/intake/src/intake.module.js';
 import type { LoadJob, LoadResult } from './load.js';
@@ -144,7 +145,8 @@ const readPathProviders = [
     useFactory: (dataSource: DataSource, database: DatabaseConfig) =>
       new EventStore(dataSource, { schema: database.schema }),
   },
-  ...CASE_HANDLERS,
+  // the read only: the case's other handlers need more than these modules provide (sealing, outbox)
+  GetCaseHandler,
 ];
 
 /** The same read with authentication and tenant scoping but without the access log: splits the costs. */
@@ -343,8 +345,18 @@ async function main(): Promise<void> {
   };
   const guarded = await createServiceApp(IntakeModule, {
     name: 'intake',
-    config: { database: DatabaseConfig, kafka: KafkaConfig, auth: AuthConfig, audit: AccessLogConfig },
-    env: { ...env, SERVICE_NAME: serviceNames.guarded },
+    config: {
+      database: DatabaseConfig,
+      kafka: KafkaConfig,
+      auth: AuthConfig,
+      audit: AccessLogConfig,
+      sealing: SealingConfig,
+    },
+    env: {
+      ...env,
+      SERVICE_NAME: serviceNames.guarded,
+      SEALING_MASTER_KEYS: `bench1:${randomBytes(32).toString('base64url')}`,
+    },
     configureHttp: (app, config) => hardenHttp(app, { auth: config.auth }),
   });
   await guarded.app.listen(0, '127.0.0.1');

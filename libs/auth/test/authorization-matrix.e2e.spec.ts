@@ -6,11 +6,13 @@ import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthConfig, declaredRoutes, type Principal, ROLES, type Role } from '#libs/auth';
 import { createServiceApp, DatabaseConfig, KafkaConfig, type ServiceApp } from '#libs/platform';
+import { SealingConfig } from '#libs/sealing';
 import {
   authEnv,
   createTestDataSource,
   dropSchema,
   generateTestKeys,
+  sealingEnv,
   signAccessToken,
   type TestKeys,
   testConfig,
@@ -131,6 +133,49 @@ const RULES: Record<ServiceName, Record<string, RouteRule>> = {
       tenancy: 'case',
       admitted: 404,
       path: (t) => `/cases/${t.caseId}/instructions/${ANY_UUID}/confirmation`,
+    },
+    // the routes that carry free text, with a valid text (sealed with the case key once admitted)
+    'POST /cases/:caseId/measures': {
+      access: REPORTERS,
+      tenancy: 'case',
+      admitted: 201,
+      path: (t) => `/cases/${t.caseId}/measures`,
+      body: () => ({ description: 'matrix measure' }),
+    },
+    'POST /cases/:caseId/instructions': {
+      access: ['client_officer'],
+      tenancy: 'case',
+      admitted: 201,
+      path: (t) => `/cases/${t.caseId}/instructions`,
+      body: () => ({ kind: 'contain', text: 'matrix instruction' }),
+    },
+    'POST /cases/:caseId/instructions/:instructionId/progress': {
+      access: REPORTERS,
+      tenancy: 'case',
+      admitted: 404,
+      path: (t) => `/cases/${t.caseId}/instructions/${ANY_UUID}/progress`,
+      body: () => ({ note: 'matrix progress' }),
+    },
+    'POST /cases/:caseId/instructions/:instructionId/completion': {
+      access: REPORTERS,
+      tenancy: 'case',
+      admitted: 404,
+      path: (t) => `/cases/${t.caseId}/instructions/${ANY_UUID}/completion`,
+      body: () => ({ evidenceNote: 'matrix evidence' }),
+    },
+    'POST /cases/:caseId/instructions/:instructionId/reopening': {
+      access: ['client_officer'],
+      tenancy: 'case',
+      admitted: 404,
+      path: (t) => `/cases/${t.caseId}/instructions/${ANY_UUID}/reopening`,
+      body: () => ({ reason: 'matrix reason' }),
+    },
+    'POST /cases/:caseId/cause': {
+      access: REPORTERS,
+      tenancy: 'case',
+      admitted: 200,
+      path: (t) => `/cases/${t.caseId}/cause`,
+      body: () => ({ cause: 'matrix cause' }),
     },
     'POST /cases/:caseId/measures/:measureId/completion': {
       access: REPORTERS,
@@ -273,7 +318,11 @@ beforeAll(async () => {
         AUTH_LOGIN_MAX_FAILURES_PER_ACCOUNT: '1000',
       }),
     ),
-    createServiceApp(IntakeModule, { name: 'intake', config, env: platformEnv('intake') }),
+    createServiceApp(IntakeModule, {
+      name: 'intake',
+      config: { ...config, sealing: SealingConfig },
+      env: { ...platformEnv('intake'), ...sealingEnv() },
+    }),
     createServiceApp(TimelineModule, { name: 'timeline', config, env: platformEnv('timeline') }),
   ]);
   Object.assign(apps, { identity, intake, timeline });

@@ -28,5 +28,6 @@ export {
   testKafka,
 } from './kafka.js';
 export { uniqueName } from './names.js';
+export { sealingEnv } from './sealing.js';
 export { type InfraSettings, resolveInfraSettings } from './settings.js';
 export { eventually, type WaitForOptions, WaitForTimeoutError, waitFor } from './wait-for.js';

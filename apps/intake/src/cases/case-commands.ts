@@ -3,7 +3,7 @@ import { CommandHandler, type ICommandHandler, type IQueryHandler, QueryHandler 
 import { DataSource, type EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { assertCaseVisible, assertContractVisible, CaseNotFoundError, type Principal } from '#libs/auth';
-import type { DataKindJson } from '#libs/contracts';
+import type { DataKindJson, InstructionKindJson, SealedTextJson } from '#libs/contracts';
 import {
   type Actor,
   ConcurrencyError,
@@ -12,8 +12,11 @@ import {
   handleCommand,
   type RecordedEvent,
 } from '#libs/event-store';
+import { CaseKeyring, sealedToJson } from '#libs/sealing';
+import type { InstructionKindDto } from './case-texts.dto.js';
 import { type CaseEvent, type CaseState, type CountInput, caseDecider } from './domain/case.decider.js';
 import type { CaseCommand } from './domain/case.model.js';
+import type { TriState } from './domain/facts.js';
 import {
   IdempotencyKeyReusedError,
   optionalIfMatchVersion,
@@ -68,9 +71,31 @@ export class AmendReportCommand {
   ) {}
 }
 
-/** Closing without a reason: with open instructions the domain refuses it (a reason needs sealing). */
-export class CloseCaseCommand {
-  constructor(readonly context: CaseChangeContext) {}
+/**
+ * A change of the case that carries free text, as received over HTTP. The texts are sealed with the case's
+ * key in the transaction that appends the event, so neither a key nor a ciphertext outlives a refused change.
+ */
+export type CaseTextChange =
+  | { readonly type: 'RecordMeasure'; readonly measureId: string; readonly description: string }
+  | {
+      readonly type: 'IssueInstruction';
+      readonly instructionId: string;
+      readonly kind: InstructionKindDto;
+      readonly dueAt: Date;
+      readonly text: string;
+    }
+  | { readonly type: 'ReportInstructionProgress'; readonly instructionId: string; readonly note: string }
+  | { readonly type: 'CompleteInstruction'; readonly instructionId: string; readonly evidenceNote: string }
+  | { readonly type: 'ReopenInstruction'; readonly instructionId: string; readonly reason: string }
+  | { readonly type: 'IdentifyCause'; readonly cause: string; readonly causedByProcessor: TriState }
+  /** with open instructions only the responsible person may close, and only with a reason */
+  | { readonly type: 'CloseCase'; readonly reason?: string };
+
+export class CaseTextCommand {
+  constructor(
+    readonly context: CaseChangeContext,
+    readonly change: CaseTextChange,
+  ) {}
 }
 
 /**
@@ -123,40 +148,51 @@ const versionOf = (events: readonly RecordedEvent[]) =>
   events.length === 0 ? 0 : events[events.length - 1].streamVersion;
 
 /** Reads a case for the principal: 404 when it does not exist or is outside the principal's contracts. */
-async function readVisibleCase(store: EventStore, caseId: string, principal: Principal) {
-  const events = await store.readStream(streamIdOf(caseId));
+async function readVisibleCase(
+  store: EventStore,
+  caseId: string,
+  principal: Principal,
+  manager?: EntityManager,
+) {
+  const events = await store.readStream(streamIdOf(caseId), { manager });
   const state = foldEvents(caseDecider, events as unknown as CaseEvent[]);
   if (state.status === 'none') throw new CaseNotFoundError(caseId);
   assertCaseVisible(principal, state.contractId, caseId);
   return { state, version: versionOf(events) };
 }
 
+type CommandMetadataInput = { now: Date; actor: { id: string; role?: string } };
+
 /**
- * Runs a command on a visible case at the version the client named in If-Match (required): a case that
- * moved on in between is a 412 carrying its current version, never a silent overwrite.
+ * Runs a command on a visible case at the version the client named in If-Match (required, or checked
+ * only when sent): a case that moved on in between is a 412 carrying its current version, never a silent
+ * overwrite. The command is built once the case is known to be visible and If-Match is well-formed; with
+ * `manager` everything runs in the caller's transaction.
  */
 async function changeCase(
   store: EventStore,
   context: CaseChangeContext,
-  command: (metadata: { now: Date; actor: { id: string; role?: string } }) => CaseCommand,
+  command: (metadata: CommandMetadataInput) => CaseCommand | Promise<CaseCommand>,
   ifMatch: 'required' | 'optional' = 'required',
+  manager?: EntityManager,
 ): Promise<CaseResponseDto> {
   const { caseId, principal, actor, now, correlationId } = context;
   // Visibility first: another tenant's case answers 404 whatever the headers say.
-  await readVisibleCase(store, caseId, principal);
+  await readVisibleCase(store, caseId, principal, manager);
   const expectedVersion =
     ifMatch === 'required'
       ? requiredIfMatchVersion(context.ifMatch)
       : optionalIfMatchVersion(context.ifMatch);
+  const decided = await command({ now, actor: { id: actor.id, role: actor.role } });
   try {
     const result = await handleCommand(
       store,
       streamIdOf(caseId),
       caseDecider,
-      command({ now, actor: { id: actor.id, role: actor.role } }),
+      decided,
       { caseId, occurredAt: now.toISOString(), actor, correlationId },
       // Without If-Match the decision is simply re-made on the newer state when another writer got in first.
-      expectedVersion === undefined ? { retryOnConflict: true } : { expectedVersion },
+      expectedVersion === undefined ? { retryOnConflict: true, manager } : { expectedVersion, manager },
     );
     return toResponse(caseId, result.state, result.nextVersion);
   } catch (error) {
@@ -278,12 +314,143 @@ export class AmendReportHandler implements ICommandHandler<AmendReportCommand, C
   }
 }
 
-@CommandHandler(CloseCaseCommand)
-export class CloseCaseHandler implements ICommandHandler<CloseCaseCommand, CaseResponseDto> {
-  constructor(@Inject(EventStore) private readonly store: EventStore) {}
+/** The event each text-carrying command records, for the sealing purpose `<EventType>.<field>`. */
+const EVENT_OF: Record<CaseTextChange['type'], string> = {
+  RecordMeasure: 'MeasureRecorded',
+  IssueInstruction: 'InstructionIssued',
+  ReportInstructionProgress: 'InstructionProgressReported',
+  CompleteInstruction: 'InstructionCompleted',
+  ReopenInstruction: 'InstructionReopened',
+  IdentifyCause: 'CauseIdentified',
+  CloseCase: 'CaseClosed',
+};
 
-  execute({ context }: CloseCaseCommand): Promise<CaseResponseDto> {
-    return changeCase(this.store, context, (metadata) => ({ type: 'CloseCase', data: {}, metadata }));
+/** The free-text fields of a change that are present, by field name. */
+function textsOf(change: CaseTextChange): Array<{ field: string; text: string }> {
+  const fields: Record<string, string | undefined> = (() => {
+    switch (change.type) {
+      case 'RecordMeasure':
+        return { description: change.description };
+      case 'IssueInstruction':
+        return { text: change.text };
+      case 'ReportInstructionProgress':
+        return { note: change.note };
+      case 'CompleteInstruction':
+        return { evidenceNote: change.evidenceNote };
+      case 'ReopenInstruction':
+        return { reason: change.reason };
+      case 'IdentifyCause':
+        return { cause: change.cause };
+      case 'CloseCase':
+        return { reason: change.reason };
+    }
+  })();
+  return Object.entries(fields).flatMap(([field, text]) => (text === undefined ? [] : [{ field, text }]));
+}
+
+const toInstructionKindJson = (kind: InstructionKindDto) =>
+  `INSTRUCTION_KIND_${kind.toUpperCase()}` as Exclude<InstructionKindJson, 'INSTRUCTION_KIND_UNSPECIFIED'>;
+
+/** The domain command of a change, its texts replaced by their sealed form. */
+function domainCommandOf(
+  change: CaseTextChange,
+  sealed: ReadonlyMap<string, SealedTextJson>,
+  metadata: CommandMetadataInput,
+): CaseCommand {
+  const text = (field: string): SealedTextJson => {
+    const value = sealed.get(field);
+    if (value === undefined) throw new Error(`${change.type}.${field} was not sealed`);
+    return value;
+  };
+  switch (change.type) {
+    case 'RecordMeasure':
+      return {
+        type: change.type,
+        data: { measureId: change.measureId, description: text('description') },
+        metadata,
+      };
+    case 'IssueInstruction':
+      return {
+        type: change.type,
+        data: {
+          instructionId: change.instructionId,
+          kind: toInstructionKindJson(change.kind),
+          dueAt: change.dueAt,
+          text: text('text'),
+        },
+        metadata,
+      };
+    case 'ReportInstructionProgress':
+      return {
+        type: change.type,
+        data: { instructionId: change.instructionId, note: text('note') },
+        metadata,
+      };
+    case 'CompleteInstruction':
+      return {
+        type: change.type,
+        data: { instructionId: change.instructionId, evidenceNote: text('evidenceNote') },
+        metadata,
+      };
+    case 'ReopenInstruction':
+      return {
+        type: change.type,
+        data: { instructionId: change.instructionId, reason: text('reason') },
+        metadata,
+      };
+    case 'IdentifyCause':
+      return {
+        type: change.type,
+        data: { cause: text('cause'), causedByProcessor: change.causedByProcessor },
+        metadata,
+      };
+    case 'CloseCase':
+      return { type: change.type, data: { reason: sealed.get('reason') }, metadata };
+  }
+}
+
+/**
+ * Runs a change that carries free text. The texts are sealed with the case's key (created on first use)
+ * inside the transaction of the append: a refused or conflicting change rolls back the key it created.
+ * Closing needs If-Match; the other steps check it when sent.
+ */
+@CommandHandler(CaseTextCommand)
+export class CaseTextHandler implements ICommandHandler<CaseTextCommand, CaseResponseDto> {
+  constructor(
+    @Inject(EventStore) private readonly store: EventStore,
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(CaseKeyring) private readonly keyring: CaseKeyring,
+  ) {}
+
+  execute({ context, change }: CaseTextCommand): Promise<CaseResponseDto> {
+    const ifMatch = change.type === 'CloseCase' ? 'required' : 'optional';
+    return this.dataSource.transaction((manager) =>
+      changeCase(
+        this.store,
+        context,
+        async (metadata) =>
+          domainCommandOf(change, await this.#seal(context.caseId, change, manager), metadata),
+        ifMatch,
+        manager,
+      ),
+    );
+  }
+
+  async #seal(
+    caseId: string,
+    change: CaseTextChange,
+    manager: EntityManager,
+  ): Promise<ReadonlyMap<string, SealedTextJson>> {
+    const texts = textsOf(change);
+    // no text, no key: a case closed without a reason gets none
+    if (texts.length === 0) return new Map();
+    const purposeOf = (field: string) => `${EVENT_OF[change.type]}.${field}`;
+    const sealed = await this.keyring.sealMany(
+      caseId,
+      texts.map(({ field, text }) => ({ text, purpose: purposeOf(field) })),
+      manager,
+    );
+    return new Map(texts.map(({ field }, i) => [field, sealedToJson(sealed[i])]));
   }
 }
 
@@ -317,7 +484,7 @@ export class CaseStepHandler implements ICommandHandler<CaseStepCommand, CaseRes
 export const CASE_HANDLERS = [
   ReportIncidentHandler,
   AmendReportHandler,
-  CloseCaseHandler,
+  CaseTextHandler,
   CaseStepHandler,
   GetCaseHandler,
 ];

@@ -26,6 +26,7 @@ import {
 } from '@nestjs/swagger';
 import { isUUID } from 'class-validator';
 import type { Request, Response } from 'express';
+import { v7 as uuidv7 } from 'uuid';
 import {
   Authenticated,
   actorOf,
@@ -41,11 +42,22 @@ import {
   AmendReportCommand,
   type CaseChangeContext,
   CaseStepCommand,
-  CloseCaseCommand,
+  CaseTextCommand,
   GetCaseQuery,
   ReportIncidentCommand,
   type ReportOutcome,
 } from './case-commands.js';
+import {
+  CloseCaseDto,
+  CompleteInstructionDto,
+  IdentifyCauseDto,
+  InstructionIssuedResponseDto,
+  InstructionProgressDto,
+  IssueInstructionDto,
+  MeasureRecordedResponseDto,
+  RecordMeasureDto,
+  ReopenInstructionDto,
+} from './case-texts.dto.js';
 import { bodyHashOf, etagOf, idempotencyKeyOf, StaleCaseVersionError } from './http-preconditions.js';
 import { AmendReportDto, CaseResponseDto, ReportIncidentDto } from './report-incident.dto.js';
 
@@ -60,6 +72,9 @@ const OPTIONAL_IF_MATCH_HEADER = {
   required: false,
   description: 'when sent, the ETag of the case the step is based on; a stale one → 412',
 };
+
+/** How long an instruction issued without `dueAt` has. */
+const DEFAULT_INSTRUCTION_DUE_MS = 7 * 24 * 60 * 60 * 1000;
 
 /**
  * What every change of a case takes from the request: the case (its id must be a UUID), the caller as
@@ -159,16 +174,17 @@ export class CasesController {
   }
 
   /**
-   * Closes the case without a reason. With open instructions a responder is refused (409
-   * `case.open_instructions`); the responsible person's close with a reason needs sealed text and is not
-   * offered yet.
+   * Closes the case. With open instructions a responder is refused (409 `case.open_instructions`); the
+   * responsible person may close then, with a reason (400 `case.close_reason_required` without one).
    */
   @Post(':caseId/closure')
   @HttpCode(200)
   @Roles('responder', 'responsible')
   @ApiHeader(IF_MATCH_HEADER)
   @ApiOkResponse({ type: CaseResponseDto, description: 'The closed case and its new ETag.' })
-  @ApiBadRequestResponse({ description: 'If-Match missing (`if_match_required`) or malformed.' })
+  @ApiBadRequestResponse({
+    description: 'If-Match missing (`if_match_required`) or malformed, or a reason needed but not given.',
+  })
   @ApiNotFoundResponse({ description: 'No such case, or not one of the caller’s contracts.' })
   @ApiPreconditionFailedResponse({
     description: 'The case changed since that ETag; the body names the current version.',
@@ -176,9 +192,154 @@ export class CasesController {
   @ApiConflictResponse({ description: 'Instructions are still open, or the case is already closed.' })
   close(
     @CaseChange() context: CaseChangeContext,
+    @Body() body: CloseCaseDto,
     @Res({ passthrough: true }) res: Response,
   ): Promise<CaseResponseDto> {
-    return this.#change(new CloseCaseCommand(context), res);
+    return this.#change(new CaseTextCommand(context, { type: 'CloseCase', reason: body.reason }), res);
+  }
+
+  @Post(':caseId/measures')
+  @HttpCode(201)
+  @Roles('reporter', 'responder', 'responsible')
+  @RequireJson()
+  @ApiHeader(OPTIONAL_IF_MATCH_HEADER)
+  @ApiCreatedResponse({
+    type: MeasureRecordedResponseDto,
+    description: 'The case, its new ETag, the measure.',
+  })
+  @ApiBadRequestResponse({ description: 'The description is missing, empty or too long.' })
+  @ApiNotFoundResponse({ description: 'No such case, or not one of the caller’s contracts.' })
+  @ApiPreconditionFailedResponse({ description: 'The case changed since that ETag.' })
+  @ApiConflictResponse({ description: 'The case is closed.' })
+  async recordMeasure(
+    @CaseChange() context: CaseChangeContext,
+    @Body() body: RecordMeasureDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<MeasureRecordedResponseDto> {
+    const measureId = uuidv7();
+    const change = { type: 'RecordMeasure', measureId, description: body.description } as const;
+    const changed = await this.#change(new CaseTextCommand(context, change), res);
+    res.setHeader('Location', `/cases/${context.caseId}/measures/${measureId}`);
+    return { ...changed, measureId };
+  }
+
+  @Post(':caseId/instructions')
+  @HttpCode(201)
+  @Roles('client_officer')
+  @RequireJson()
+  @ApiHeader(OPTIONAL_IF_MATCH_HEADER)
+  @ApiCreatedResponse({
+    type: InstructionIssuedResponseDto,
+    description: 'The case, its new ETag, the instruction.',
+  })
+  @ApiBadRequestResponse({ description: 'Invalid kind, text or due date (it must be in the future).' })
+  @ApiNotFoundResponse({ description: 'No such case, or not one of the caller’s contracts.' })
+  @ApiPreconditionFailedResponse({ description: 'The case changed since that ETag.' })
+  @ApiConflictResponse({ description: 'The case is closed.' })
+  async issueInstruction(
+    @CaseChange() context: CaseChangeContext,
+    @Body() body: IssueInstructionDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<InstructionIssuedResponseDto> {
+    const instructionId = uuidv7();
+    const dueAt =
+      body.dueAt === undefined
+        ? new Date(context.now.getTime() + DEFAULT_INSTRUCTION_DUE_MS)
+        : new Date(body.dueAt);
+    const change = {
+      type: 'IssueInstruction',
+      instructionId,
+      kind: body.kind,
+      dueAt,
+      text: body.text,
+    } as const;
+    const changed = await this.#change(new CaseTextCommand(context, change), res);
+    res.setHeader('Location', `/cases/${context.caseId}/instructions/${instructionId}`);
+    return { ...changed, instructionId };
+  }
+
+  @Post(':caseId/instructions/:instructionId/progress')
+  @HttpCode(200)
+  @Roles('reporter', 'responder', 'responsible')
+  @RequireJson()
+  @ApiHeader(OPTIONAL_IF_MATCH_HEADER)
+  @ApiOkResponse({ type: CaseResponseDto, description: 'The case and its new ETag.' })
+  @ApiBadRequestResponse({ description: 'The note is missing, empty or too long.' })
+  @ApiNotFoundResponse({ description: 'No such case or instruction, or not one of the caller’s contracts.' })
+  @ApiPreconditionFailedResponse({ description: 'The case changed since that ETag.' })
+  @ApiConflictResponse({ description: 'Not acknowledged, already completed, or the case is closed.' })
+  reportInstructionProgress(
+    @CaseChange() context: CaseChangeContext,
+    @Param('instructionId', new ParseUUIDPipe()) instructionId: string,
+    @Body() body: InstructionProgressDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<CaseResponseDto> {
+    const change = { type: 'ReportInstructionProgress', instructionId, note: body.note } as const;
+    return this.#change(new CaseTextCommand(context, change), res);
+  }
+
+  @Post(':caseId/instructions/:instructionId/completion')
+  @HttpCode(200)
+  @Roles('reporter', 'responder', 'responsible')
+  @RequireJson()
+  @ApiHeader(OPTIONAL_IF_MATCH_HEADER)
+  @ApiOkResponse({ type: CaseResponseDto, description: 'The case and its new ETag.' })
+  @ApiBadRequestResponse({ description: 'The evidence note is missing, empty or too long.' })
+  @ApiNotFoundResponse({ description: 'No such case or instruction, or not one of the caller’s contracts.' })
+  @ApiPreconditionFailedResponse({ description: 'The case changed since that ETag.' })
+  @ApiConflictResponse({ description: 'Not acknowledged, already completed, or the case is closed.' })
+  completeInstruction(
+    @CaseChange() context: CaseChangeContext,
+    @Param('instructionId', new ParseUUIDPipe()) instructionId: string,
+    @Body() body: CompleteInstructionDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<CaseResponseDto> {
+    const change = { type: 'CompleteInstruction', instructionId, evidenceNote: body.evidenceNote } as const;
+    return this.#change(new CaseTextCommand(context, change), res);
+  }
+
+  @Post(':caseId/instructions/:instructionId/reopening')
+  @HttpCode(200)
+  @Roles('client_officer')
+  @RequireJson()
+  @ApiHeader(OPTIONAL_IF_MATCH_HEADER)
+  @ApiOkResponse({ type: CaseResponseDto, description: 'The case and its new ETag.' })
+  @ApiBadRequestResponse({ description: 'The reason is missing, empty or too long.' })
+  @ApiNotFoundResponse({ description: 'No such case or instruction, or not one of the caller’s contracts.' })
+  @ApiPreconditionFailedResponse({ description: 'The case changed since that ETag.' })
+  @ApiConflictResponse({ description: 'Not completed, or the case is closed.' })
+  reopenInstruction(
+    @CaseChange() context: CaseChangeContext,
+    @Param('instructionId', new ParseUUIDPipe()) instructionId: string,
+    @Body() body: ReopenInstructionDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<CaseResponseDto> {
+    const change = { type: 'ReopenInstruction', instructionId, reason: body.reason } as const;
+    return this.#change(new CaseTextCommand(context, change), res);
+  }
+
+  /** Records the cause as understood now; a later one revises it. */
+  @Post(':caseId/cause')
+  @HttpCode(200)
+  @Roles('reporter', 'responder', 'responsible')
+  @RequireJson()
+  @ApiHeader(OPTIONAL_IF_MATCH_HEADER)
+  @ApiOkResponse({ type: CaseResponseDto, description: 'The case and its new ETag.' })
+  @ApiBadRequestResponse({ description: 'The cause is missing, empty or too long.' })
+  @ApiNotFoundResponse({ description: 'No such case, or not one of the caller’s contracts.' })
+  @ApiPreconditionFailedResponse({ description: 'The case changed since that ETag.' })
+  @ApiConflictResponse({ description: 'The case is closed.' })
+  identifyCause(
+    @CaseChange() context: CaseChangeContext,
+    @Body() body: IdentifyCauseDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<CaseResponseDto> {
+    const change = {
+      type: 'IdentifyCause',
+      cause: body.cause,
+      causedByProcessor: body.causedByProcessor ?? 'unknown',
+    } as const;
+    return this.#change(new CaseTextCommand(context, change), res);
   }
 
   @Post(':caseId/instructions/:instructionId/acknowledgement')
@@ -246,7 +407,7 @@ export class CasesController {
 
   /** Runs a change of the case; answers with its new ETag, or on a 412 with the ETag it is at now. */
   async #change(
-    command: AmendReportCommand | CloseCaseCommand | CaseStepCommand,
+    command: AmendReportCommand | CaseTextCommand | CaseStepCommand,
     res: Response,
   ): Promise<CaseResponseDto> {
     try {
