@@ -10,7 +10,7 @@ export {
   HASH_BYTES,
   type HashedContent,
 } from './hash-chain.js';
-export { assertSchemaName, InvalidIdentifierError } from './identifiers.js';
+export { assertSchemaName, InvalidIdentifierError, quoteIdentifier } from './identifiers.js';
 export * from './migrations.js';
 export { compareCursors, cursorOf } from './rows.js';
 export * from './types.js';

@@ -1,7 +1,8 @@
 import type { DataSource } from 'typeorm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InvalidIdentifierError } from '#libs/event-store';
 import { createTestDataSource, dropSchema, uniqueName } from '#libs/testing';
-import { Inbox, MessagingConfigError, messagingMigrations } from '../src/index.js';
+import { Inbox, messagingMigrations } from '../src/index.js';
 
 describe('Inbox', () => {
   let schema: string;
@@ -51,7 +52,7 @@ describe('Inbox', () => {
   });
 
   it('refuses a schema name that is not a plain identifier', () => {
-    expect(() => new Inbox('public"; DROP TABLE x; --')).toThrow(MessagingConfigError);
-    expect(() => messagingMigrations('Bad-Name')).toThrow(MessagingConfigError);
+    expect(() => new Inbox('public"; DROP TABLE x; --')).toThrow(InvalidIdentifierError);
+    expect(() => messagingMigrations('Bad-Name')).toThrow(InvalidIdentifierError);
   });
 });

@@ -81,7 +81,8 @@ export type CaseTextChange =
       readonly type: 'IssueInstruction';
       readonly instructionId: string;
       readonly kind: InstructionKindDto;
-      readonly dueAt: Date;
+      /** absent: the domain's default */
+      readonly dueAt?: Date;
       readonly text: string;
     }
   | { readonly type: 'ReportInstructionProgress'; readonly instructionId: string; readonly note: string }

@@ -73,9 +73,6 @@ const OPTIONAL_IF_MATCH_HEADER = {
   description: 'when sent, the ETag of the case the step is based on; a stale one → 412',
 };
 
-/** How long an instruction issued without `dueAt` has. */
-const DEFAULT_INSTRUCTION_DUE_MS = 7 * 24 * 60 * 60 * 1000;
-
 /**
  * What every change of a case takes from the request: the case (its id must be a UUID), the caller as
  * principal and as event actor, the If-Match header, the time and the correlation id.
@@ -242,10 +239,7 @@ export class CasesController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<InstructionIssuedResponseDto> {
     const instructionId = uuidv7();
-    const dueAt =
-      body.dueAt === undefined
-        ? new Date(context.now.getTime() + DEFAULT_INSTRUCTION_DUE_MS)
-        : new Date(body.dueAt);
+    const dueAt = body.dueAt === undefined ? undefined : new Date(body.dueAt);
     const change = {
       type: 'IssueInstruction',
       instructionId,

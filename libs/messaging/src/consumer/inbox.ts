@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { quoteSchema } from '../sql-identifier.js';
+import { assertSchemaName, quoteIdentifier } from '#libs/event-store';
 
 export interface InboxEntry {
   groupId: string;
@@ -17,7 +17,7 @@ export class Inbox {
   private readonly table: string;
 
   constructor(schema: string) {
-    this.table = `${quoteSchema(schema)}.inbox`;
+    this.table = `${quoteIdentifier(assertSchemaName(schema))}.inbox`;
   }
 
   /**

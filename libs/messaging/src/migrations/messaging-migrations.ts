@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { quoteSchema } from '../sql-identifier.js';
+import { assertSchemaName, quoteIdentifier } from '#libs/event-store';
 
 /** A migration class as TypeORM's `DataSourceOptions.migrations` takes it. */
 export type MigrationClass = new () => MigrationInterface;
@@ -12,7 +12,7 @@ export type MigrationClass = new () => MigrationInterface;
  * Migration names carry the schema so one data source can migrate several schemas (tests do).
  */
 export function messagingMigrations(schema: string): MigrationClass[] {
-  const qualified = quoteSchema(schema);
+  const qualified = quoteIdentifier(assertSchemaName(schema));
 
   class CreateMessagingInbox implements MigrationInterface {
     readonly name = `MessagingInbox_${schema}_1767225601000`;

@@ -592,6 +592,15 @@ describe('instructions', () => {
     spec.given([reported]).when(issue()).then([issued()]);
   });
 
+  it('without a due date, the instruction is due seven days after it is issued', () => {
+    const withoutDue = issue(as('client_officer', 'officer-1'), { dueAt: undefined });
+    const sevenDaysLater = new Date(now.getTime() + 7 * 24 * 3600_000).toISOString();
+    spec
+      .given([reported])
+      .when(withoutDue)
+      .then([{ ...issued(), data: { ...issued().data, dueAt: sevenDaysLater } } as CaseEvent]);
+  });
+
   it.each(['responder', 'responsible', 'reporter'])('refuses an instruction issued by a %s', (role) => {
     spec
       .given([reported])

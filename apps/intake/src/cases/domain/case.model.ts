@@ -106,7 +106,8 @@ export type InstructionKind = Exclude<InstructionKindJson, 'INSTRUCTION_KIND_UNS
 
 export interface IssueInstruction {
   type: 'IssueInstruction';
-  data: { instructionId: string; kind: InstructionKind; dueAt: Date; text: SealedTextJson };
+  /** `dueAt` absent: the instruction is due {@link DEFAULT_INSTRUCTION_DUE_MS} after it is issued */
+  data: { instructionId: string; kind: InstructionKind; dueAt?: Date; text: SealedTextJson };
   metadata: CommandMetadata;
 }
 

@@ -17,6 +17,9 @@ import {
 import { requireOpenCase, requireRole, requireUuid } from './case-errors.js';
 import { requireSealed } from './facts.js';
 
+/** How long an instruction issued without a due date has (a contract setting later). */
+export const DEFAULT_INSTRUCTION_DUE_MS = 7 * 24 * 60 * 60 * 1000;
+
 /**
  * Instructions (指示) from the client, Art. 16(1): a client officer issues them; the contractor
  * acknowledges, reports progress and completes them with evidence; the client confirms or reopens.
@@ -49,7 +52,8 @@ export function decideIssue(command: IssueInstruction, state: CaseState): CaseEv
       details: { field: 'kind', problem: `must be one of ${[...INSTRUCTION_KINDS].join(', ')}` },
     });
   }
-  if (Number.isNaN(data.dueAt.getTime()) || data.dueAt.getTime() <= metadata.now.getTime()) {
+  const dueAt = data.dueAt ?? new Date(metadata.now.getTime() + DEFAULT_INSTRUCTION_DUE_MS);
+  if (Number.isNaN(dueAt.getTime()) || dueAt.getTime() <= metadata.now.getTime()) {
     throw new ValidationError('dueAt is not in the future', {
       code: 'instruction.due_in_past',
       details: { field: 'dueAt', problem: 'must be a valid time after now' },
@@ -61,7 +65,7 @@ export function decideIssue(command: IssueInstruction, state: CaseState): CaseEv
       data: {
         instructionId: data.instructionId,
         kind: data.kind,
-        dueAt: data.dueAt.toISOString(),
+        dueAt: dueAt.toISOString(),
         text: requireSealed(data.text, 'text'),
         issuedBy: { userId: metadata.actor.id, role: metadata.actor.role },
       },
