@@ -1,6 +1,13 @@
 import type { DescMessage, MessageJsonType, MessageShape } from '@bufbuild/protobuf';
 import { AccessAnomalyDetectedSchema } from './gen/leakresponse/audit/v1/events_pb.js';
 import {
+  ClientAcknowledgedSchema,
+  ClientEscalatedSchema,
+  ClientNotificationFailedSchema,
+  ClientNotificationSentSchema,
+  ClientReminderSentSchema,
+} from './gen/leakresponse/clientnotifier/v1/events_pb.js';
+import {
   CaseClosedSchema,
   CauseIdentifiedSchema,
   IncidentReportedSchema,
@@ -15,6 +22,7 @@ import {
   RegulatoryAssessmentMadeSchema,
   ReportAmendedSchema,
 } from './gen/leakresponse/intake/v1/events_pb.js';
+import { DeadlineApproachingSchema, DeadlineMissedSchema } from './gen/leakresponse/timeline/v1/events_pb.js';
 import { type EventTopic, TOPICS } from './topics.js';
 
 /** What the system knows about one event type. */
@@ -59,6 +67,33 @@ export const EVENT_REGISTRY = {
   CauseIdentified: { schema: CauseIdentifiedSchema, topic: TOPICS.intakeCase, schemaVersion: 1 },
   CaseClosed: { schema: CaseClosedSchema, topic: TOPICS.intakeCase, schemaVersion: 1 },
   AccessAnomalyDetected: { schema: AccessAnomalyDetectedSchema, topic: TOPICS.auditAccess, schemaVersion: 1 },
+  ClientNotificationSent: {
+    schema: ClientNotificationSentSchema,
+    topic: TOPICS.clientNotifierCorrespondence,
+    schemaVersion: 1,
+  },
+  ClientNotificationFailed: {
+    schema: ClientNotificationFailedSchema,
+    topic: TOPICS.clientNotifierCorrespondence,
+    schemaVersion: 1,
+  },
+  ClientAcknowledged: {
+    schema: ClientAcknowledgedSchema,
+    topic: TOPICS.clientNotifierCorrespondence,
+    schemaVersion: 1,
+  },
+  ClientReminderSent: {
+    schema: ClientReminderSentSchema,
+    topic: TOPICS.clientNotifierCorrespondence,
+    schemaVersion: 1,
+  },
+  ClientEscalated: {
+    schema: ClientEscalatedSchema,
+    topic: TOPICS.clientNotifierCorrespondence,
+    schemaVersion: 1,
+  },
+  DeadlineApproaching: { schema: DeadlineApproachingSchema, topic: TOPICS.timelineClock, schemaVersion: 1 },
+  DeadlineMissed: { schema: DeadlineMissedSchema, topic: TOPICS.timelineClock, schemaVersion: 1 },
 } as const satisfies Record<string, EventRegistration>;
 
 type Registry = typeof EVENT_REGISTRY;
