@@ -47,6 +47,42 @@ function idempotencyKeysMigration(schema: string): MigrationClass {
   };
 }
 
+/**
+ * The case list's read model (see cases/case-summaries.ts): one row per case, written with the case's
+ * events. Ids, times, counts and the stage only.
+ */
+function caseSummariesMigration(schema: string): MigrationClass {
+  return class CreateCaseSummaries implements MigrationInterface {
+    readonly name = `IntakeCaseSummaries_${schema}_1795700000000`;
+
+    async up(queryRunner: QueryRunner): Promise<void> {
+      await queryRunner.query(`
+        CREATE TABLE "${schema}".case_summaries (
+          case_id uuid PRIMARY KEY,
+          case_number text NOT NULL UNIQUE,
+          contract_id uuid NOT NULL,
+          stage text NOT NULL CHECK (stage IN ('reported', 'instructed', 'contained', 'closed')),
+          discovered_at timestamptz NOT NULL,
+          reported_at timestamptz NOT NULL,
+          last_changed_at timestamptz NOT NULL,
+          open_instructions int NOT NULL CHECK (open_instructions >= 0),
+          open_measures int NOT NULL CHECK (open_measures >= 0),
+          version int NOT NULL CHECK (version > 0)
+        )`);
+      await queryRunner.query(
+        `CREATE INDEX case_summaries_reported ON "${schema}".case_summaries (reported_at DESC, case_id DESC)`,
+      );
+      await queryRunner.query(
+        `CREATE INDEX case_summaries_contract ON "${schema}".case_summaries (contract_id, reported_at DESC, case_id DESC)`,
+      );
+    }
+
+    async down(queryRunner: QueryRunner): Promise<void> {
+      await queryRunner.query(`DROP TABLE "${schema}".case_summaries`);
+    }
+  };
+}
+
 /** Every migration of intake, in order; the access log's come last (they grant on every table). */
 export function intakeMigrations(schema: string, context: MigrationContext = {}): MigrationClass[] {
   return [
@@ -54,6 +90,7 @@ export function intakeMigrations(schema: string, context: MigrationContext = {})
     ...messagingMigrations(schema),
     caseNumberMigration(schema),
     idempotencyKeysMigration(schema),
+    caseSummariesMigration(schema),
     ...sealingMigrations(schema),
     ...auditMigrations(schema, context),
   ];

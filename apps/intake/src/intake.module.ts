@@ -8,6 +8,7 @@ import { DatabaseConfig, ServiceDatabaseModule } from '#libs/platform';
 import { CaseKeyring, SealingConfig } from '#libs/sealing';
 import { CASE_HANDLERS } from './cases/case-commands.js';
 import { CasesController } from './cases/cases.controller.js';
+import { CaseSummariesBackfill } from './cases/summaries-backfill.js';
 import { intakeMigrations } from './intake.migrations.js';
 
 /**
@@ -33,6 +34,7 @@ import { intakeMigrations } from './intake.migrations.js';
         new CaseKeyring(dataSource, database.schema, sealing),
     },
     ...CASE_HANDLERS,
+    CaseSummariesBackfill,
   ],
 })
 export class IntakeModule {}

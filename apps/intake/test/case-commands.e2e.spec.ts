@@ -1,33 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuthConfig } from '#libs/auth';
-import { createServiceApp, DatabaseConfig, KafkaConfig, type ServiceApp } from '#libs/platform';
-import { CaseKeyring, SealingConfig, sealedFromJson } from '#libs/sealing';
-import {
-  authEnv,
-  createTestDataSource,
-  dropSchema,
-  generateTestKeys,
-  sealingEnv,
-  signAccessToken,
-  testConfig,
-  testPrincipal,
-  uniqueName,
-} from '#libs/testing';
-import { IntakeModule } from '../src/intake.module.js';
+import { CaseKeyring, sealedFromJson } from '#libs/sealing';
+import { type IntakeUnderTest, startIntake } from './support.js';
 
 /**
  * The case commands over HTTP on the real database and broker: optimistic concurrency with If-Match,
  * idempotent reports with Idempotency-Key, the steps on instructions and measures with their free text
  * sealed under the case key, and closure while an instruction is open.
  */
-const schema = uniqueName('e2e_intake_cmd');
-const config = { database: DatabaseConfig, kafka: KafkaConfig, auth: AuthConfig, sealing: SealingConfig };
 const contractId = randomUUID();
 
 type Headers = { authorization: string };
-let intake: ServiceApp<typeof config>;
+let intake: IntakeUnderTest;
 let reporter: Headers;
 let responder: Headers;
 let clientOfficer: Headers;
@@ -37,48 +21,25 @@ const report = (overrides: object = {}) => ({
   contractId,
   discoveredAt: '2026-11-20T08:30:00.000Z',
   dataKinds: ['name', 'email'],
+  description: 'A customer list was attached to a mail sent to the wrong address.',
   persons: { precision: 'about', value: 800 },
   records: { precision: 'unknown' },
   ...overrides,
 });
 
 beforeAll(async () => {
-  const keys = await generateTestKeys();
-  const bearer = async (role: 'reporter' | 'responder' | 'responsible' | 'client_officer') => ({
-    authorization: `Bearer ${await signAccessToken(keys, testPrincipal(role, [contractId]))}`,
-  });
-  reporter = await bearer('reporter');
-  responder = await bearer('responder');
-  clientOfficer = await bearer('client_officer');
-  responsible = await bearer('responsible');
-  const { databaseUrl, kafkaBrokers } = testConfig();
-  intake = await createServiceApp(IntakeModule, {
-    name: 'intake',
-    config,
-    env: {
-      ...authEnv(keys),
-      ...sealingEnv(),
-      DATABASE_URL: databaseUrl,
-      DB_SCHEMA: schema,
-      KAFKA_BROKERS: kafkaBrokers.join(','),
-      SERVICE_NAME: schema.replaceAll('_', '-'),
-      DATA_RESIDENCY_REGION: 'jp',
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
-      HTTP_PORT: '0',
-    },
-  });
-  await intake.app.init();
+  intake = await startIntake('e2e_intake_cmd');
+  reporter = await intake.bearer('reporter', [contractId]);
+  responder = await intake.bearer('responder', [contractId]);
+  clientOfficer = await intake.bearer('client_officer', [contractId]);
+  responsible = await intake.bearer('responsible', [contractId]);
 });
 
 afterAll(async () => {
-  await intake?.app.close();
-  const ds = await createTestDataSource();
-  await dropSchema(ds, schema);
-  await ds.destroy();
+  await intake?.close();
 });
 
-const http = () => request(intake.app.getHttpServer());
+const http = () => intake.http();
 
 async function reportCase(): Promise<{ caseId: string; etag: string }> {
   const created = await http().post('/cases').set(reporter).send(report()).expect(201);
@@ -86,15 +47,10 @@ async function reportCase(): Promise<{ caseId: string; etag: string }> {
 }
 
 async function countReports(): Promise<number> {
-  const ds = await createTestDataSource();
-  try {
-    const [{ count }] = await ds.query(
-      `SELECT count(*)::int AS count FROM "${schema}".events WHERE type = 'IncidentReported'`,
-    );
-    return count;
-  } finally {
-    await ds.destroy();
-  }
+  const [{ count }] = await intake.query<{ count: number }>(
+    `SELECT count(*)::int AS count FROM events WHERE type = 'IncidentReported'`,
+  );
+  return count;
 }
 
 /** Issues an instruction to the case as the client officer; answers its id. */
@@ -108,16 +64,10 @@ async function issueInstruction(caseId: string, text = 'Take the leaked file off
   return issued.body.instructionId;
 }
 
-async function eventsOf(caseId: string): Promise<Array<{ type: string; data: Record<string, unknown> }>> {
-  const ds = await createTestDataSource();
-  try {
-    return await ds.query(
-      `SELECT type, data FROM "${schema}".events WHERE stream_id = $1 ORDER BY stream_version`,
-      [`case-${caseId}`],
-    );
-  } finally {
-    await ds.destroy();
-  }
+function eventsOf(caseId: string): Promise<Array<{ type: string; data: Record<string, unknown> }>> {
+  return intake.query('SELECT type, data FROM events WHERE stream_id = $1 ORDER BY stream_version', [
+    `case-${caseId}`,
+  ]);
 }
 
 describe('amending a report with If-Match', () => {
@@ -407,16 +357,11 @@ describe('steps on instructions and measures', () => {
     const secret = `Only-sealed ${randomUUID()}`;
     await issueInstruction(caseId, secret);
 
-    const ds = await createTestDataSource();
-    try {
-      const [{ count }] = await ds.query(
-        `SELECT count(*)::int AS count FROM "${schema}".events WHERE data::text LIKE $1 OR metadata::text LIKE $1`,
-        [`%${secret}%`],
-      );
-      expect(count).toBe(0);
-    } finally {
-      await ds.destroy();
-    }
+    const [{ count }] = await intake.query<{ count: number }>(
+      'SELECT count(*)::int AS count FROM events WHERE data::text LIKE $1 OR metadata::text LIKE $1',
+      [`%${secret}%`],
+    );
+    expect(count).toBe(0);
     // what is stored opens to the text again with the case's key, for its purpose
     const [issued] = (await eventsOf(caseId)).filter((event) => event.type === 'InstructionIssued');
     const sealed = sealedFromJson(issued.data.text as { ciphertext: string; keyId: string });

@@ -87,6 +87,7 @@ const report = {
   discoveredAt: '2026-11-20T08:30:00.000Z',
   occurredAt: '2026-11-19T22:00:00.000Z',
   dataKinds: ['name', 'email'],
+  description: 'A USB stick with a customer list was lost on a train.',
   persons: { precision: 'about', value: 1200 },
   records: { precision: 'unknown' },
 };

@@ -387,6 +387,7 @@ async function main(): Promise<void> {
         contractId,
         discoveredAt: new Date().toISOString(),
         dataKinds: ['name'],
+        description: 'benchmark report',
         persons: { precision: 'exact', value: 10 },
         records: { precision: 'unknown' },
       }),

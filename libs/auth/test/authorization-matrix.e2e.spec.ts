@@ -62,6 +62,7 @@ const report = (target: Target) => ({
   contractId: target.contractId,
   discoveredAt: '2026-11-20T08:30:00.000Z',
   dataKinds: ['name'],
+  description: 'a leak for the authorization matrix',
   persons: { precision: 'exact', value: 3 },
   records: { precision: 'unknown' },
 });
@@ -102,6 +103,8 @@ const RULES: Record<ServiceName, Record<string, RouteRule>> = {
   intake: {
     ...PLATFORM_ROUTES,
     'POST /cases': { access: REPORTERS, tenancy: 'contract', admitted: 201, body: report },
+    // scoped by filtering: another tenant's cases are simply not listed (report-and-list.e2e.spec.ts)
+    'GET /cases': { access: 'authenticated', tenancy: 'none', admitted: 200 },
     'GET /cases/:caseId': {
       access: 'authenticated',
       tenancy: 'case',

@@ -12,4 +12,5 @@ export * from './gen/leakresponse/intake/v1/events_pb.js';
 export * from './gen/leakresponse/timeline/v1/events_pb.js';
 export * from './headers.js';
 export * from './registry.js';
+export * from './sealed-purposes.js';
 export * from './topics.js';

@@ -3,7 +3,12 @@ import { CommandHandler, type ICommandHandler, type IQueryHandler, QueryHandler 
 import { DataSource, type EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { assertCaseVisible, assertContractVisible, CaseNotFoundError, type Principal } from '#libs/auth';
-import type { DataKindJson, InstructionKindJson, SealedTextJson } from '#libs/contracts';
+import {
+  type DataKindJson,
+  type InstructionKindJson,
+  SEALED_TEXT_PURPOSES,
+  type SealedTextJson,
+} from '#libs/contracts';
 import {
   type Actor,
   ConcurrencyError,
@@ -13,7 +18,15 @@ import {
   type RecordedEvent,
 } from '#libs/event-store';
 import { CaseKeyring, sealedToJson } from '#libs/sealing';
+import {
+  type CaseListFilter,
+  type CaseSummaryPage,
+  encodeCursor,
+  listCaseSummaries,
+  upsertCaseSummary,
+} from './case-summaries.js';
 import type { InstructionKindDto } from './case-texts.dto.js';
+import { type CaseDetailDto, caseDetail } from './case-view.js';
 import { type CaseEvent, type CaseState, type CountInput, caseDecider } from './domain/case.decider.js';
 import type { CaseCommand } from './domain/case.model.js';
 import type { TriState } from './domain/facts.js';
@@ -30,6 +43,7 @@ import type {
   DataKind,
   ReportIncidentDto,
 } from './report-incident.dto.js';
+import { type ReportTextsInput, type SealedReportTexts, sealReportTexts } from './report-texts.js';
 
 export const CASE_STREAM_PREFIX = 'case-';
 const streamIdOf = (caseId: string) => `${CASE_STREAM_PREFIX}${caseId}`;
@@ -124,8 +138,8 @@ export class GetCaseQuery {
 const toDataKindJson = (kind: DataKind) => `DATA_KIND_${kind.toUpperCase()}` as DataKindJson;
 
 /** The DTO has already checked that a value is present unless the precision is unknown. */
-const toCountInput = (count: CountDto): CountInput =>
-  count.precision === 'unknown'
+const toCountInput = (count: CountDto | undefined): CountInput =>
+  count === undefined || count.precision === 'unknown'
     ? { precision: 'unknown' }
     : { precision: count.precision, value: count.value ?? Number.NaN };
 
@@ -167,15 +181,15 @@ type CommandMetadataInput = { now: Date; actor: { id: string; role?: string } };
 /**
  * Runs a command on a visible case at the version the client named in If-Match (required, or checked
  * only when sent): a case that moved on in between is a 412 carrying its current version, never a silent
- * overwrite. The command is built once the case is known to be visible and If-Match is well-formed; with
- * `manager` everything runs in the caller's transaction.
+ * overwrite. The command is built once the case is known to be visible and If-Match is well-formed;
+ * everything, the case list's row included, runs in the caller's transaction.
  */
 async function changeCase(
   store: EventStore,
   context: CaseChangeContext,
   command: (metadata: CommandMetadataInput) => CaseCommand | Promise<CaseCommand>,
-  ifMatch: 'required' | 'optional' = 'required',
-  manager?: EntityManager,
+  ifMatch: 'required' | 'optional',
+  manager: EntityManager,
 ): Promise<CaseResponseDto> {
   const { caseId, principal, actor, now, correlationId } = context;
   // Visibility first: another tenant's case answers 404 whatever the headers say.
@@ -195,6 +209,7 @@ async function changeCase(
       // Without If-Match the decision is simply re-made on the newer state when another writer got in first.
       expectedVersion === undefined ? { retryOnConflict: true, manager } : { expectedVersion, manager },
     );
+    await upsertCaseSummary(manager, caseId, result.state, result.nextVersion, now);
     return toResponse(caseId, result.state, result.nextVersion);
   } catch (error) {
     if (
@@ -214,6 +229,7 @@ export class ReportIncidentHandler implements ICommandHandler<ReportIncidentComm
   constructor(
     @Inject(EventStore) private readonly store: EventStore,
     @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(CaseKeyring) private readonly keyring: CaseKeyring,
   ) {}
 
   async execute({
@@ -238,6 +254,7 @@ export class ReportIncidentHandler implements ICommandHandler<ReportIncidentComm
       }
       const [{ n }] = await manager.query("SELECT nextval('case_number_seq') AS n");
       const caseNumber = `INC-${now.getUTCFullYear()}-${String(n).padStart(6, '0')}`;
+      const texts = await sealReportTexts(this.keyring, caseId, reportTextsOf(input), manager);
       const result = await handleCommand(
         this.store,
         streamIdOf(caseId),
@@ -250,18 +267,18 @@ export class ReportIncidentHandler implements ICommandHandler<ReportIncidentComm
             contractId: input.contractId,
             discoveredAt: new Date(input.discoveredAt),
             occurredAt: input.occurredAt ? new Date(input.occurredAt) : undefined,
-            dataKinds: input.dataKinds.map(toDataKindJson),
+            dataKinds: (input.dataKinds ?? []).map(toDataKindJson),
             persons: toCountInput(input.persons),
             records: toCountInput(input.records),
-            // The client's kind (public body or not) is not known to intake yet: the assessment evaluates
-            // the public-body thresholds as "possibly" until the contract's client is looked up.
-            assessmentContext: { clientKind: 'unknown' },
+            description: texts.description,
+            ...textAndYesNoItems(input, texts),
           },
           metadata: { now, actor: { id: actor.id, role: actor.role } },
         },
         { caseId, occurredAt: now.toISOString(), actor, correlationId },
         { manager },
       );
+      await upsertCaseSummary(manager, caseId, result.state, result.nextVersion, now);
       return { response: toResponse(caseId, result.state, result.nextVersion), replayed: false };
     });
   }
@@ -294,36 +311,73 @@ async function claimIdempotencyKey(
 
 @CommandHandler(AmendReportCommand)
 export class AmendReportHandler implements ICommandHandler<AmendReportCommand, CaseResponseDto> {
-  constructor(@Inject(EventStore) private readonly store: EventStore) {}
+  constructor(
+    @Inject(EventStore) private readonly store: EventStore,
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(CaseKeyring) private readonly keyring: CaseKeyring,
+  ) {}
 
   execute({ context, input }: AmendReportCommand): Promise<CaseResponseDto> {
-    return changeCase(this.store, context, (metadata) => ({
-      type: 'AmendReport',
-      data: {
-        occurredAt: input.occurredAt === undefined ? undefined : new Date(input.occurredAt),
-        dataKinds: input.dataKinds?.map(toDataKindJson),
-        persons: input.persons && toCountInput(input.persons),
-        records: input.records && toCountInput(input.records),
-        encrypted: input.encrypted,
-        improperPurposeSuspected: input.improperPurposeSuspected,
-        euPersonsPossiblyAffected: input.euPersonsPossiblyAffected,
-        // as at the report: the client's kind is not known to intake yet
-        assessmentContext: { clientKind: 'unknown' },
-      },
-      metadata,
-    }));
+    return this.dataSource.transaction((manager) =>
+      changeCase(
+        this.store,
+        context,
+        async (metadata) => {
+          const texts = await sealReportTexts(this.keyring, context.caseId, reportTextsOf(input), manager);
+          return {
+            type: 'AmendReport',
+            data: {
+              occurredAt: input.occurredAt === undefined ? undefined : new Date(input.occurredAt),
+              dataKinds: input.dataKinds?.map(toDataKindJson),
+              persons: input.persons && toCountInput(input.persons),
+              records: input.records && toCountInput(input.records),
+              description: texts.description,
+              ...textAndYesNoItems(input, texts),
+            },
+            metadata,
+          };
+        },
+        'required',
+        manager,
+      ),
+    );
   }
 }
 
-/** The event each text-carrying command records, for the sealing purpose `<EventType>.<field>`. */
-const EVENT_OF: Record<CaseTextChange['type'], string> = {
-  RecordMeasure: 'MeasureRecorded',
-  IssueInstruction: 'InstructionIssued',
-  ReportInstructionProgress: 'InstructionProgressReported',
-  CompleteInstruction: 'InstructionCompleted',
-  ReopenInstruction: 'InstructionReopened',
-  IdentifyCause: 'CauseIdentified',
-  CloseCase: 'CaseClosed',
+/** The items a report and an amendment carry alike: sealed texts, yes/no facts, the assessment's context. */
+function textAndYesNoItems(input: AmendReportDto | ReportIncidentDto, texts: SealedReportTexts) {
+  return {
+    place: texts.place,
+    circumstances: texts.circumstances,
+    measuresTaken: texts.measuresTaken,
+    encrypted: input.encrypted,
+    improperPurposeSuspected: input.improperPurposeSuspected,
+    euPersonsPossiblyAffected: input.euPersonsPossiblyAffected,
+    // The client's kind (public body or not) is not known to intake yet: the assessment evaluates the
+    // public-body thresholds as "possibly" until the contract's client is looked up.
+    assessmentContext: { clientKind: 'unknown' as const },
+  };
+}
+
+/** The free-text items of a report or amendment body. */
+function reportTextsOf(input: AmendReportDto | ReportIncidentDto): ReportTextsInput {
+  return {
+    description: input.description,
+    place: input.place && { ...input.place },
+    circumstances: input.circumstances && { ...input.circumstances },
+    measuresTaken: input.measuresTaken,
+  };
+}
+
+/** The purpose each text-carrying command's text is sealed for (one text field per command). */
+const PURPOSE_OF: Record<CaseTextChange['type'], string> = {
+  RecordMeasure: SEALED_TEXT_PURPOSES.measureDescription,
+  IssueInstruction: SEALED_TEXT_PURPOSES.instructionText,
+  ReportInstructionProgress: SEALED_TEXT_PURPOSES.instructionProgressNote,
+  CompleteInstruction: SEALED_TEXT_PURPOSES.instructionEvidenceNote,
+  ReopenInstruction: SEALED_TEXT_PURPOSES.instructionReopenReason,
+  IdentifyCause: SEALED_TEXT_PURPOSES.cause,
+  CloseCase: SEALED_TEXT_PURPOSES.closeReason,
 };
 
 /** The free-text fields of a change that are present, by field name. */
@@ -445,10 +499,9 @@ export class CaseTextHandler implements ICommandHandler<CaseTextCommand, CaseRes
     const texts = textsOf(change);
     // no text, no key: a case closed without a reason gets none
     if (texts.length === 0) return new Map();
-    const purposeOf = (field: string) => `${EVENT_OF[change.type]}.${field}`;
     const sealed = await this.keyring.sealMany(
       caseId,
-      texts.map(({ field, text }) => ({ text, purpose: purposeOf(field) })),
+      texts.map(({ text }) => ({ text, purpose: PURPOSE_OF[change.type] })),
       manager,
     );
     return new Map(texts.map(({ field }, i) => [field, sealedToJson(sealed[i])]));
@@ -456,28 +509,61 @@ export class CaseTextHandler implements ICommandHandler<CaseTextCommand, CaseRes
 }
 
 @QueryHandler(GetCaseQuery)
-export class GetCaseHandler implements IQueryHandler<GetCaseQuery, CaseResponseDto> {
-  constructor(@Inject(EventStore) private readonly store: EventStore) {}
+export class GetCaseHandler implements IQueryHandler<GetCaseQuery, CaseDetailDto> {
+  constructor(
+    @Inject(EventStore) private readonly store: EventStore,
+    @Inject(CaseKeyring) private readonly keyring: CaseKeyring,
+  ) {}
 
-  async execute({ caseId, principal }: GetCaseQuery): Promise<CaseResponseDto> {
+  async execute({ caseId, principal }: GetCaseQuery): Promise<CaseDetailDto> {
     const { state, version } = await readVisibleCase(this.store, caseId, principal);
-    return toResponse(caseId, state, version);
+    return caseDetail(this.keyring, toResponse(caseId, state, version), state);
+  }
+}
+
+export class ListCasesQuery {
+  constructor(
+    readonly filter: CaseListFilter,
+    /** the reader: only cases of its contracts are listed */
+    readonly principal: Principal,
+  ) {}
+}
+
+@QueryHandler(ListCasesQuery)
+export class ListCasesHandler implements IQueryHandler<ListCasesQuery, CaseSummaryPage> {
+  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+
+  async execute({ filter, principal }: ListCasesQuery): Promise<CaseSummaryPage> {
+    const { rows, more } = await listCaseSummaries(this.dataSource.manager, principal.contracts, filter);
+    const last = rows.at(-1);
+    return {
+      items: rows,
+      ...(more && last
+        ? { nextCursor: encodeCursor({ reportedAt: last.reportedAt, caseId: last.caseId }) }
+        : {}),
+    };
   }
 }
 
 @CommandHandler(CaseStepCommand)
 export class CaseStepHandler implements ICommandHandler<CaseStepCommand, CaseResponseDto> {
-  constructor(@Inject(EventStore) private readonly store: EventStore) {}
+  constructor(
+    @Inject(EventStore) private readonly store: EventStore,
+    @Inject(DataSource) private readonly dataSource: DataSource,
+  ) {}
 
   execute({ context, step, itemId }: CaseStepCommand): Promise<CaseResponseDto> {
-    return changeCase(
-      this.store,
-      context,
-      (metadata): CaseCommand =>
-        step === 'CompleteMeasure'
-          ? { type: step, data: { measureId: itemId }, metadata }
-          : { type: step, data: { instructionId: itemId }, metadata },
-      'optional',
+    return this.dataSource.transaction((manager) =>
+      changeCase(
+        this.store,
+        context,
+        (metadata): CaseCommand =>
+          step === 'CompleteMeasure'
+            ? { type: step, data: { measureId: itemId }, metadata }
+            : { type: step, data: { instructionId: itemId }, metadata },
+        'optional',
+        manager,
+      ),
     );
   }
 }
@@ -488,4 +574,5 @@ export const CASE_HANDLERS = [
   CaseTextHandler,
   CaseStepHandler,
   GetCaseHandler,
+  ListCasesHandler,
 ];

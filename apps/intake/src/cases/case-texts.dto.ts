@@ -1,24 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsDateString, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsDateString, IsIn, IsOptional } from 'class-validator';
+import { FreeText, OptionalFreeText } from './free-text.js';
 import { CaseResponseDto, TRI_STATES, type TriStateDto } from './report-incident.dto.js';
 
-/**
- * The bodies of the case routes that carry free text. The text arrives in plain form over TLS and is
- * sealed with the case's key before it is stored (see docs/sealing.md); it is never logged or stored as is.
- */
-
-/** Longest free text accepted in one field, in UTF-16 code units (what `MaxLength` counts). */
-export const MAX_FREE_TEXT_LENGTH = 10_000;
-
-/** A required free-text field: a string with at least one non-blank character, at most the maximum length. */
-function FreeText(description: string): PropertyDecorator {
-  return (target, key) => {
-    ApiProperty({ description, minLength: 1, maxLength: MAX_FREE_TEXT_LENGTH })(target, key);
-    IsString()(target, key);
-    Matches(/\S/, { message: '$property must not be empty' })(target, key);
-    MaxLength(MAX_FREE_TEXT_LENGTH)(target, key);
-  };
-}
+/** The bodies of the case routes that carry free text (sealed before storage, see ./free-text.ts). */
 
 export const INSTRUCTION_KINDS = [
   'investigate',
@@ -79,15 +64,9 @@ export class IdentifyCauseDto {
 }
 
 export class CloseCaseDto {
-  @ApiPropertyOptional({
-    description: 'why the case is closed; required from the responsible person while instructions are open',
-    minLength: 1,
-    maxLength: MAX_FREE_TEXT_LENGTH,
-  })
-  @IsOptional()
-  @IsString()
-  @Matches(/\S/, { message: '$property must not be empty' })
-  @MaxLength(MAX_FREE_TEXT_LENGTH)
+  @OptionalFreeText(
+    'why the case is closed; required from the responsible person while instructions are open',
+  )
   reason?: string;
 }
 

@@ -9,6 +9,7 @@ import {
   Param,
   ParseUUIDPipe,
   Post,
+  Query,
   Req,
   Res,
 } from '@nestjs/common';
@@ -44,9 +45,11 @@ import {
   CaseStepCommand,
   CaseTextCommand,
   GetCaseQuery,
+  ListCasesQuery,
   ReportIncidentCommand,
   type ReportOutcome,
 } from './case-commands.js';
+import { CaseSummaryPage } from './case-summaries.js';
 import {
   CloseCaseDto,
   CompleteInstructionDto,
@@ -58,7 +61,9 @@ import {
   RecordMeasureDto,
   ReopenInstructionDto,
 } from './case-texts.dto.js';
+import { CaseDetailDto } from './case-view.js';
 import { bodyHashOf, etagOf, idempotencyKeyOf, StaleCaseVersionError } from './http-preconditions.js';
+import { ListCasesQueryDto, listFilterOf } from './list-cases.dto.js';
 import { AmendReportDto, CaseResponseDto, ReportIncidentDto } from './report-incident.dto.js';
 
 const IF_MATCH_HEADER = {
@@ -385,16 +390,31 @@ export class CasesController {
     return this.#change(new CaseStepCommand(context, 'CompleteMeasure', measureId), res);
   }
 
+  /**
+   * The cases of the caller's contracts, newest report first, filtered by intake stage, contract and
+   * dates; paginated with an opaque cursor. A contract outside the caller's scope lists nothing.
+   */
+  @Get()
+  @Authenticated()
+  @ApiOkResponse({ type: CaseSummaryPage })
+  @ApiBadRequestResponse({ description: 'An unknown filter, a malformed date, limit or cursor.' })
+  list(
+    @Query() query: ListCasesQueryDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<CaseSummaryPage> {
+    return this.queries.execute(new ListCasesQuery(listFilterOf(query), principal));
+  }
+
   @Get(':caseId')
   @Authenticated()
-  @ApiOkResponse({ type: CaseResponseDto })
+  @ApiOkResponse({ type: CaseDetailDto, description: 'The case, its report as known now and every version.' })
   @ApiNotFoundResponse({ description: 'No such case, or not one of the caller’s contracts.' })
   async get(
     @Param('caseId', new ParseUUIDPipe()) caseId: string,
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) res: Response,
-  ): Promise<CaseResponseDto> {
-    const found: CaseResponseDto = await this.queries.execute(new GetCaseQuery(caseId, principal));
+  ): Promise<CaseDetailDto> {
+    const found: CaseDetailDto = await this.queries.execute(new GetCaseQuery(caseId, principal));
     res.setHeader('ETag', etagOf(found.version));
     return found;
   }

@@ -14,6 +14,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { MAX_COUNT } from './domain/case.decider.js';
+import { FreeText, OptionalFreeText } from './free-text.js';
 
 export const DATA_KINDS = [
   'name',
@@ -49,77 +50,72 @@ export class CountDto {
   value?: number;
 }
 
-/**
- * The first account of a leak, as far as the foundation goes: the contract, when it was discovered
- * (and occurred, if known), the kinds of data and the quantity. The free-text items of Art. 16(1)
- * (description, place, circumstances) arrive with the intake issue, sealed with the case key.
- */
-export class ReportIncidentDto {
-  @ApiProperty({ format: 'uuid' })
-  @IsUUID()
-  contractId!: string;
+export const TRI_STATES = ['yes', 'no', 'unknown'] as const;
+export type TriStateDto = (typeof TRI_STATES)[number];
 
-  @ApiProperty({ format: 'date-time', description: 'when the contractor discovered the leak' })
-  @IsDateString({ strict: true })
-  discoveredAt!: string;
+/** Where it happened (発生場所): each part free text, each may be left out while not known. */
+export class PlaceDto {
+  @OptionalFreeText('the site: office, branch, data centre, a third party’s premises')
+  site?: string;
 
+  @OptionalFreeText('the information system involved')
+  system?: string;
+
+  @OptionalFreeText('the medium: paper, USB memory, laptop, email, cloud storage')
+  medium?: string;
+
+  @OptionalFreeText('the route by which it left control: misdelivery, loss in transit, intrusion, insider')
+  route?: string;
+}
+
+/** How it happened (発生状況): what happened and how it was discovered. */
+export class CircumstancesDto {
+  @OptionalFreeText('what happened')
+  whatHappened?: string;
+
+  @OptionalFreeText('how and by whom the leak was discovered')
+  howDiscovered?: string;
+}
+
+/** The items of the report that may be amended later (everything but the contract and the discovery time). */
+class ReportItemsDto {
   @ApiPropertyOptional({ format: 'date-time', description: 'when the leak occurred, if known' })
   @IsOptional()
   @IsDateString({ strict: true })
   occurredAt?: string;
 
-  @ApiProperty({ enum: DATA_KINDS, isArray: true })
-  @IsArray()
-  @ArrayMaxSize(DATA_KINDS.length)
-  @IsIn(DATA_KINDS, { each: true })
-  dataKinds!: DataKind[];
-
-  @ApiProperty({ type: CountDto })
-  @ValidateNested()
-  @Type(() => CountDto)
-  persons!: CountDto;
-
-  @ApiProperty({ type: CountDto })
-  @ValidateNested()
-  @Type(() => CountDto)
-  records!: CountDto;
-}
-
-export const TRI_STATES = ['yes', 'no', 'unknown'] as const;
-export type TriStateDto = (typeof TRI_STATES)[number];
-
-/**
- * An amendment of the report: each item present replaces what was known, absent items stay as they were.
- * Discovery time and contract cannot be amended (they anchor the clocks and the tenancy). The free-text
- * items (description, place, circumstances, measures taken) are kept as sealed text and are not
- * accepted here until the HTTP layer seals them with the case key.
- */
-export class AmendReportDto {
-  @ApiPropertyOptional({ format: 'date-time', description: 'when the leak occurred' })
-  @IsOptional()
-  @IsDateString({ strict: true })
-  occurredAt?: string;
-
-  @ApiPropertyOptional({ enum: DATA_KINDS, isArray: true, description: 'replaces the kinds known so far' })
+  @ApiPropertyOptional({ enum: DATA_KINDS, isArray: true, description: 'the kinds of data involved' })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(DATA_KINDS.length)
   @IsIn(DATA_KINDS, { each: true })
   dataKinds?: DataKind[];
 
-  @ApiPropertyOptional({ type: CountDto })
+  @ApiPropertyOptional({ type: CountDto, description: 'number of persons (本人の数)' })
   @IsOptional()
   @ValidateNested()
   @Type(() => CountDto)
   persons?: CountDto;
 
-  @ApiPropertyOptional({ type: CountDto })
+  @ApiPropertyOptional({ type: CountDto, description: 'number of records or documents' })
   @IsOptional()
   @ValidateNested()
   @Type(() => CountDto)
   records?: CountDto;
 
-  @ApiPropertyOptional({ enum: TRI_STATES })
+  @ApiPropertyOptional({ type: PlaceDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => PlaceDto)
+  place?: PlaceDto;
+
+  @ApiPropertyOptional({ type: CircumstancesDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => CircumstancesDto)
+  circumstances?: CircumstancesDto;
+
+  @ApiPropertyOptional({ enum: TRI_STATES, description: 'whether the leaked data was encrypted' })
   @IsOptional()
   @IsIn(TRI_STATES)
   encrypted?: TriStateDto;
@@ -136,6 +132,36 @@ export class AmendReportDto {
   @IsOptional()
   @IsIn(TRI_STATES)
   euPersonsPossiblyAffected?: TriStateDto;
+
+  @OptionalFreeText('measures already taken to contain the leak')
+  measuresTaken?: string;
+}
+
+/**
+ * The first account of a leak (Art. 16(1)): the contract, when it was discovered and a first description
+ * are required; every other item may be left out while not yet known (a count's precision `unknown`, a
+ * tri-state `unknown`) and amended later. Free text is sealed with the case key before it is stored.
+ */
+export class ReportIncidentDto extends ReportItemsDto {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
+  contractId!: string;
+
+  @ApiProperty({ format: 'date-time', description: 'when the contractor discovered the leak' })
+  @IsDateString({ strict: true })
+  discoveredAt!: string;
+
+  @FreeText('what leaked: a free description of the content (内容)')
+  description!: string;
+}
+
+/**
+ * An amendment of the report: each item present replaces what was known, absent items stay as they were.
+ * Discovery time and contract cannot be amended (they anchor the clocks and the tenancy).
+ */
+export class AmendReportDto extends ReportItemsDto {
+  @OptionalFreeText('a new description of what leaked, replacing the last one')
+  description?: string;
 }
 
 export class CaseResponseDto {

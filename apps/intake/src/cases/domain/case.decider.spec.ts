@@ -55,6 +55,7 @@ function report(overrides: Partial<ReportIncident['data']> = {}): ReportIncident
       dataKinds: ['DATA_KIND_NAME', 'DATA_KIND_EMAIL', 'DATA_KIND_NAME'],
       persons: { precision: 'about', value: 1200 },
       records: { precision: 'unknown' },
+      description: sealed('a customer list'),
       assessmentContext: { clientKind: 'unknown' },
       ...overrides,
     },
@@ -67,7 +68,7 @@ const reported = {
   data: {
     contractId: '6f1c2b9e-1111-4111-8111-111111111111',
     caseNumber: 'INC-2026-000001',
-    content: { dataKinds: ['DATA_KIND_NAME', 'DATA_KIND_EMAIL'] },
+    content: { description: sealed('a customer list'), dataKinds: ['DATA_KIND_NAME', 'DATA_KIND_EMAIL'] },
     quantity: {
       persons: { precision: 'COUNT_PRECISION_ESTIMATED_ABOUT', value: '1200' },
       records: { precision: 'COUNT_PRECISION_UNKNOWN' },
@@ -304,6 +305,13 @@ describe('ReportIncident', () => {
     const { occurredAt: _omitted, ...withoutOccurrence } = reported.data;
     const [event] = decideAfter([], report({ occurredAt: undefined }));
     expect(event).toEqual({ type: 'IncidentReported', data: withoutOccurrence });
+  });
+
+  it('refuses a report without a first description', () => {
+    spec
+      .given([])
+      .when(report({ description: undefined }))
+      .thenThrows(ValidationError, (error) => error.details?.field === 'description');
   });
 
   it('carries the sealed texts and the yes/no facts when given', () => {

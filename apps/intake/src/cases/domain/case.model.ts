@@ -52,11 +52,8 @@ export interface ReportIncident {
     dataKinds: DataKindJson[];
     persons: CountInput;
     records: CountInput;
-    /**
-     * The first description. The issue makes it required; it stays optional here until the HTTP layer
-     * seals texts (the foundation's report endpoint has no free text yet).
-     */
-    description?: SealedTextJson;
+    /** The first description of what leaked: required (Art. 16(1) content); undefined is refused. */
+    description: SealedTextJson | undefined;
     place?: LeakPlaceFacts;
     circumstances?: LeakCircumstancesFacts;
     /** not stated = unknown */

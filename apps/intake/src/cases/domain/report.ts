@@ -24,6 +24,7 @@ import {
   optionalSealed,
   PLACE_PARTS,
   type ReportFacts,
+  requireSealed,
   toCountJson,
   toTriStateJson,
   validateOccurrence,
@@ -46,13 +47,14 @@ export function decideReport(command: ReportIncident, state: CaseState): CaseEve
   if (data.occurredAt) validateOccurrence(data.occurredAt, data.discoveredAt, metadata.now);
   const place = sealedParts(data.place ?? {}, PLACE_PARTS, 'place');
   const circumstances = sealedParts(data.circumstances ?? {}, CIRCUMSTANCE_PARTS, 'circumstances');
-  const description = optionalSealed(data.description, 'description');
+  // Art. 16(1): a report says at least what leaked; everything else may follow in amendments.
+  const description = requireSealed(data.description, 'description');
   const measuresTaken = optionalSealed(data.measuresTaken, 'measuresTaken');
   const reported: IncidentReportedJson = {
     contractId: data.contractId,
     caseNumber: data.caseNumber,
     content: {
-      ...(description ? { description } : {}),
+      description,
       dataKinds: normaliseDataKinds(data.dataKinds),
     },
     quantity: {
