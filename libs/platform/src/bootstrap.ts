@@ -15,6 +15,7 @@ import type { ReadinessOptions } from './health/readiness.js';
 import { ERROR_KINDS } from './http/error-mapping.js';
 import { HttpRequestRecorders } from './http/request-recorders.js';
 import { createRequestTracker, enterRequestContext } from './http/request-tracking.js';
+import { refuseUnsafeJson } from './http/unsafe-json.js';
 import { createLogger, type LogDestination, type Logger, type PinoLogger } from './logging/logger.js';
 import { NestLoggerAdapter } from './logging/nest-logger.js';
 import { type Metrics, PrometheusMetrics } from './metrics/metrics.js';
@@ -139,7 +140,7 @@ export interface HttpPipelineOptions {
  * created with `bodyParser: false`), in order: the registered `HttpRequestRecorders` (the access
  * log), request ids + request log + metrics, the
  * log context, the hardening hook, the body parsers with the size limit (JSON, including `+json`
- * types, and HTML forms), and the log context again (see `enterRequestContext`).
+ * types, and HTML forms), the check for too deep or prototype-setting JSON, and the log context again (see `enterRequestContext`).
  */
 export async function configureHttpPipeline(app: NestExpressApplication, options: HttpPipelineOptions) {
   app.disable('x-powered-by');
@@ -160,6 +161,7 @@ export async function configureHttpPipeline(app: NestExpressApplication, options
     type: ['application/json', 'application/*+json'],
   });
   app.useBodyParser('urlencoded', { limit: options.bodyLimitBytes, extended: false });
+  app.use(refuseUnsafeJson);
   app.use(enterRequestContext);
 }
 

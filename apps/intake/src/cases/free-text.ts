@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
 
 /**
  * Free-text fields of the case API. The text arrives in plain form over TLS and is sealed with the case's
@@ -23,11 +23,17 @@ export function FreeText(description: string): PropertyDecorator {
   };
 }
 
+/**
+ * A field that may be left out, but not sent as `null`: `null` is no value of a text, a tri-state or a
+ * count, so it is refused like any other wrong value instead of being read as "not given".
+ */
+export const Omittable = (): PropertyDecorator => ValidateIf((_object, value) => value !== undefined);
+
 /** The same, but the field may be left out (not yet known, or nothing to say). */
 export function OptionalFreeText(description: string): PropertyDecorator {
   return (target, key) => {
     ApiPropertyOptional({ description, minLength: 1, maxLength: MAX_FREE_TEXT_LENGTH })(target, key);
-    IsOptional()(target, key);
+    Omittable()(target, key);
     textRules(target, key);
   };
 }

@@ -6,7 +6,6 @@ import {
   IsDateString,
   IsIn,
   IsInt,
-  IsOptional,
   IsUUID,
   Max,
   Min,
@@ -14,7 +13,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { MAX_COUNT } from './domain/case.decider.js';
-import { FreeText, OptionalFreeText } from './free-text.js';
+import { FreeText, Omittable, OptionalFreeText } from './free-text.js';
 
 export const DATA_KINDS = [
   'name',
@@ -80,43 +79,43 @@ export class CircumstancesDto {
 /** The items of the report that may be amended later (everything but the contract and the discovery time). */
 class ReportItemsDto {
   @ApiPropertyOptional({ format: 'date-time', description: 'when the leak occurred, if known' })
-  @IsOptional()
+  @Omittable()
   @IsDateString({ strict: true })
   occurredAt?: string;
 
   @ApiPropertyOptional({ enum: DATA_KINDS, isArray: true, description: 'the kinds of data involved' })
-  @IsOptional()
+  @Omittable()
   @IsArray()
   @ArrayMaxSize(DATA_KINDS.length)
   @IsIn(DATA_KINDS, { each: true })
   dataKinds?: DataKind[];
 
   @ApiPropertyOptional({ type: CountDto, description: 'number of persons (本人の数)' })
-  @IsOptional()
+  @Omittable()
   @ValidateNested()
   @Type(() => CountDto)
   persons?: CountDto;
 
   @ApiPropertyOptional({ type: CountDto, description: 'number of records or documents' })
-  @IsOptional()
+  @Omittable()
   @ValidateNested()
   @Type(() => CountDto)
   records?: CountDto;
 
   @ApiPropertyOptional({ type: PlaceDto })
-  @IsOptional()
+  @Omittable()
   @ValidateNested()
   @Type(() => PlaceDto)
   place?: PlaceDto;
 
   @ApiPropertyOptional({ type: CircumstancesDto })
-  @IsOptional()
+  @Omittable()
   @ValidateNested()
   @Type(() => CircumstancesDto)
   circumstances?: CircumstancesDto;
 
   @ApiPropertyOptional({ enum: TRI_STATES, description: 'whether the leaked data was encrypted' })
-  @IsOptional()
+  @Omittable()
   @IsIn(TRI_STATES)
   encrypted?: TriStateDto;
 
@@ -124,12 +123,12 @@ class ReportItemsDto {
     enum: TRI_STATES,
     description: 'theft, unauthorised access or another improper purpose',
   })
-  @IsOptional()
+  @Omittable()
   @IsIn(TRI_STATES)
   improperPurposeSuspected?: TriStateDto;
 
   @ApiPropertyOptional({ enum: TRI_STATES, description: 'whether persons in the EU may be affected' })
-  @IsOptional()
+  @Omittable()
   @IsIn(TRI_STATES)
   euPersonsPossiblyAffected?: TriStateDto;
 
