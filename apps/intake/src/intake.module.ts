@@ -10,6 +10,7 @@ import { CASE_HANDLERS } from './cases/case-commands.js';
 import { CasesController } from './cases/cases.controller.js';
 import { CaseSummariesBackfill } from './cases/summaries-backfill.js';
 import { intakeMigrations } from './intake.migrations.js';
+import { ReportFormController } from './report-form/report-form.controller.js';
 
 /**
  * The intake service: the incident case and its commands. Events are appended to the service's own
@@ -23,7 +24,7 @@ import { intakeMigrations } from './intake.migrations.js';
     ServiceDatabaseModule.forRoot({ migrations: intakeMigrations }),
     serviceMessagingModule(),
   ],
-  controllers: [CasesController],
+  controllers: [CasesController, ReportFormController],
   providers: [
     ...provideEventStoreWithOutbox('INTAKE_OUTBOX_RELAY'),
     {

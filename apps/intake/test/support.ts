@@ -42,6 +42,7 @@ export interface IntakeUnderTest {
 export async function startIntake(
   prefix: string,
   extraEnv: Record<string, string> = {},
+  options: Pick<Parameters<typeof createServiceApp<typeof intakeConfig>>[1], 'configureHttp'> = {},
 ): Promise<IntakeUnderTest> {
   const schema = uniqueName(prefix);
   const keys = await generateTestKeys();
@@ -62,6 +63,7 @@ export async function startIntake(
       HTTP_PORT: '0',
       ...extraEnv,
     },
+    ...options,
   });
   await service.app.init();
   return {

@@ -158,14 +158,18 @@ function credentialsOf(request: HttpRequest): Credentials {
 }
 
 function sessionCookieOf(header: string | string[] | undefined): string | undefined {
+  const value = cookieOf(header, SESSION_COOKIE);
+  return value !== undefined && /^[A-Za-z0-9_-]{16,128}$/.test(value) ? value : undefined;
+}
+
+/** The raw value of one cookie in a `Cookie` header (no decoding: the system's cookies are URL-safe). */
+export function cookieOf(header: string | string[] | undefined, name: string): string | undefined {
   const text = Array.isArray(header) ? header.join('; ') : header;
   if (!text) return undefined;
   for (const part of text.split(';')) {
     const separator = part.indexOf('=');
     if (separator < 0) continue;
-    if (part.slice(0, separator).trim() !== SESSION_COOKIE) continue;
-    const value = part.slice(separator + 1).trim();
-    return /^[A-Za-z0-9_-]{16,128}$/.test(value) ? value : undefined;
+    if (part.slice(0, separator).trim() === name) return part.slice(separator + 1).trim();
   }
   return undefined;
 }

@@ -25,7 +25,7 @@ export {
   InvalidAccessTokenError,
   principalFromClaims,
 } from './access-token.js';
-export { ACCESS_TOKEN_VERIFIER, AuthGuard, SESSION_VERIFIER } from './auth.guard.js';
+export { ACCESS_TOKEN_VERIFIER, AuthGuard, cookieOf, SESSION_VERIFIER } from './auth.guard.js';
 export { AuthModule, type AuthModuleOptions } from './auth.module.js';
 export { AUTH_CLOCK, type Clock, systemClock } from './clock.js';
 export {

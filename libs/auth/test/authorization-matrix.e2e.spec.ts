@@ -53,6 +53,11 @@ interface RouteRule {
   readonly body?: (target: Target) => object;
   /** served by Express outside Nest's router (OpenAPI document, Swagger UI): no guard runs */
   readonly outsideNest?: true;
+  /**
+   * For a public route that answers by who is calling (a server-rendered page): the status per scenario,
+   * instead of `admitted` for everyone.
+   */
+  readonly publicAnswer?: (scenario: Scenario) => number;
 }
 
 const REPORTERS: readonly Role[] = ['reporter', 'responder', 'responsible'];
@@ -103,6 +108,18 @@ const RULES: Record<ServiceName, Record<string, RouteRule>> = {
   intake: {
     ...PLATFORM_ROUTES,
     'POST /cases': { access: REPORTERS, tenancy: 'contract', admitted: 201, body: report },
+    // The report form's pages are public so that a signed-out browser gets its form back (not a bare 401);
+    // signed in, only the contractor's staff may report. An empty post is a form with every problem (400).
+    'GET /report': {
+      ...publicRoute(),
+      publicAnswer: (s) => (s.kind === 'anonymous' || REPORTERS.includes(s.role) ? 200 : 403),
+    },
+    'POST /report': {
+      ...publicRoute(),
+      publicAnswer: (s) => (s.kind === 'anonymous' ? 401 : REPORTERS.includes(s.role) ? 400 : 403),
+    },
+    'GET /report/assets/form.css': publicRoute(),
+    'GET /report/assets/draft.js': publicRoute(),
     // scoped by filtering: another tenant's cases are simply not listed (report-and-list.e2e.spec.ts)
     'GET /cases': { access: 'authenticated', tenancy: 'none', admitted: 200 },
     'GET /cases/:caseId': {
@@ -251,7 +268,7 @@ const SCENARIOS: readonly Scenario[] = [
 
 /** The status the rules table promises for a scenario. */
 function expectedStatus(rule: RouteRule, scenario: Scenario, principal: Principal | undefined): number {
-  if (rule.access === 'public') return rule.admitted;
+  if (rule.access === 'public') return rule.publicAnswer?.(scenario) ?? rule.admitted;
   if (scenario.kind === 'anonymous') return 401;
   if (Array.isArray(rule.access) && !rule.access.includes(scenario.role)) return 403;
   const seesEverything = principal?.contracts === 'all';
