@@ -16,10 +16,8 @@
  * BENCH_VARIANTS (bare,auth,guarded; e.g. `guarded` alone for a CPU profile).
  */
 import 'reflect-metadata';
-import { fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Controller, Get, Module, Param, ParseUUIDPipe } from '@nestjs/common';
 import { CqrsModule, QueryBus } from '@nestjs/cqrs';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
@@ -43,23 +41,7 @@ import { SealingConfig } from '#libs/sealing';
 import { GetCaseHandler, GetCaseQuery } from '../../../apps/intake/src/cases/case-commands.js';
 import { intakeMigrations } from '../../../apps/intake/src/intake.migrations.js';
 import { IntakeModule } from '../../../apps/intake/src/intake.module.js';
-import type { LoadJob, LoadResult } from './load.js';
-
-/**
- * Runs one measurement in a child process: the generator's CPU time stays out of this process's
- * `process.cpuUsage()`, and it runs on the other core as far as the machine allows.
- */
-function loadInChild(job: LoadJob): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(new URL('./load.js', import.meta.url)), { stdio: 'inherit' });
-    child.once('message', (result) => resolve(result as LoadResult));
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      if (code !== 0) reject(new Error(`the load generator exited with ${code}`));
-    });
-    child.send(job);
-  });
-}
+import { type LoadJob, type LoadResult, loadInChild } from './load.js';
 
 const USER_HZ = 100; // clock ticks per second in /proc/<pid>/stat on Linux
 

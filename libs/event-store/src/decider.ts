@@ -54,6 +54,11 @@ export interface HandleCommandOptions {
   retryOnConflict?: boolean | { maxAttempts: number };
   /** run inside the caller's transaction */
   manager?: EntityManager;
+  /**
+   * The stream is new (its id was just made, e.g. a fresh UUID): decide on the initial state without
+   * reading it. The append still expects no stream, so a stream that did exist is a ConcurrencyError.
+   */
+  newStream?: boolean;
 }
 
 export interface CommandResult<Event extends DomainEvent, State> {
@@ -99,7 +104,7 @@ async function decideAndAppend<Command, Event extends DomainEvent, State>(
   metadata: Omit<EventMetadata, 'eventId'>,
   options: HandleCommandOptions,
 ): Promise<CommandResult<Event, State>> {
-  const history = await store.readStream(streamId, { manager: options.manager });
+  const history = options.newStream ? [] : await store.readStream(streamId, { manager: options.manager });
   const version = history.length === 0 ? 0 : history[history.length - 1].streamVersion;
   if (options.expectedVersion !== undefined && options.expectedVersion !== version) {
     throw new ConcurrencyError(streamId, options.expectedVersion, version);

@@ -143,9 +143,10 @@ export class CaseKeyring {
     caseId: string,
     items: readonly { readonly text: string; readonly purpose: string }[],
     manager?: EntityManager,
+    options: { newCase?: boolean } = {},
   ): Promise<Sealed[]> {
     for (const item of items) assertPurpose(item.purpose);
-    const { row, key } = await this.#liveKey(caseId, manager);
+    const { row, key } = await this.#liveKey(caseId, manager, options.newCase);
     return items.map((item) => sealWith(row.key_id, key, Buffer.from(item.text, 'utf8'), item.purpose));
   }
 
@@ -250,10 +251,20 @@ export class CaseKeyring {
     this.#cache.clear();
   }
 
-  async #liveKey(caseId: string, manager?: EntityManager): Promise<{ row: KeyRow; key: Buffer }> {
+  /**
+   * The case's live key, created on first use. `newCase`: the case id was just made, so the key is created
+   * straight away (one INSERT … RETURNING) instead of first looked for; an existing key still wins.
+   */
+  async #liveKey(
+    caseId: string,
+    manager?: EntityManager,
+    newCase = false,
+  ): Promise<{ row: KeyRow; key: Buffer }> {
     const id = canonicalCaseId(caseId);
     const db = manager ?? this.dataSource;
-    const row = (await this.#readByCase(db, id, true)) ?? (await this.#create(db, id));
+    const row = newCase
+      ? await this.#create(db, id)
+      : ((await this.#readByCase(db, id, true)) ?? (await this.#create(db, id)));
     if (row.destroyed_at) throw new KeyDestroyedError(row.key_id, row.destroyed_at);
     return { row, key: this.#unwrapCached(row) };
   }
@@ -289,13 +300,14 @@ export class CaseKeyring {
     const key = randomBytes(KEY_LENGTH);
     const master = this.#activeMasterKey;
     const wrapped = aeadSeal(WRAPPED_KEY_VERSION, master.material(), key, this.#wrapAad(caseId, keyId));
-    await db.query(
+    const inserted: KeyRow[] = await db.query(
       `INSERT INTO ${this.#table} (case_id, key_id, wrapped_key, master_key_id)
-       VALUES ($1, $2, $3, $4) ON CONFLICT (case_id) DO NOTHING`,
+       VALUES ($1, $2, $3, $4) ON CONFLICT (case_id) DO NOTHING RETURNING ${ROW_COLUMNS}`,
       [caseId, keyId, wrapped, master.id],
     );
     key.fill(0);
-    const row = await this.#readByCase(db, caseId, true);
+    // ours (the row is locked by the insert until the caller commits), or the one that got there first
+    const row = inserted[0] ?? (await this.#readByCase(db, caseId, true));
     if (!row) throw new Error(`the key of case ${caseId} vanished right after its creation`);
     return row;
   }

@@ -254,7 +254,7 @@ export class ReportIncidentHandler implements ICommandHandler<ReportIncidentComm
       }
       const [{ n }] = await manager.query("SELECT nextval('case_number_seq') AS n");
       const caseNumber = `INC-${now.getUTCFullYear()}-${String(n).padStart(6, '0')}`;
-      const texts = await sealReportTexts(this.keyring, caseId, reportTextsOf(input), manager);
+      const texts = await sealReportTexts(this.keyring, caseId, reportTextsOf(input), manager, true);
       const result = await handleCommand(
         this.store,
         streamIdOf(caseId),
@@ -276,7 +276,8 @@ export class ReportIncidentHandler implements ICommandHandler<ReportIncidentComm
           metadata: { now, actor: { id: actor.id, role: actor.role } },
         },
         { caseId, occurredAt: now.toISOString(), actor, correlationId },
-        { manager },
+        // the case id was made above (UUIDv7): nothing to read before deciding
+        { manager, newStream: true },
       );
       await upsertCaseSummary(manager, caseId, result.state, result.nextVersion, now);
       return { response: toResponse(caseId, result.state, result.nextVersion), replayed: false };

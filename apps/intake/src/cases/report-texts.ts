@@ -80,6 +80,8 @@ export async function sealReportTexts(
   caseId: string,
   input: ReportTextsInput,
   manager: EntityManager,
+  /** the case id was just made (a report): its key is created without looking for one first */
+  newCase = false,
 ): Promise<SealedReportTexts> {
   const items = textItems(input);
   const out: SealedReportTexts = {};
@@ -88,6 +90,7 @@ export async function sealReportTexts(
     caseId,
     items.map(({ text, purpose }) => ({ text, purpose })),
     manager,
+    { newCase },
   );
   for (const [i, item] of items.entries()) item.put(out, sealedToJson(sealed[i]));
   return out;
