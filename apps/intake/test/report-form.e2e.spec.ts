@@ -220,6 +220,34 @@ describe('the report form without a browser', () => {
   });
 });
 
+describe('the client’s kind in the regulatory assessment', () => {
+  it('applies the public-body threshold (100 persons) only when identity says the client is a public body', async () => {
+    const ids = identityFixture(db, identitySchema);
+    const city = await ids.organisation('client', '大阪市');
+    await db.query(`UPDATE "${identitySchema}".organisations SET is_public_body = true WHERE id = $1`, [city]);
+    const responsible = await ids.user({ orgId: await ids.organisation('contractor'), roles: ['responsible'] });
+    const cityContract = await ids.contract({ clientOrgId: city, responsibleUserId: responsible });
+    const reporter = await intake.bearer('reporter', [contractId, cityContract]);
+    const regimesOf = async (contract: string) => {
+      const created = await request(baseUrl)
+        .post('/cases')
+        .set(reporter)
+        .send({
+          contractId: contract,
+          discoveredAt: '2026-11-24T00:00:00.000Z',
+          description: 'a resident list',
+          persons: { precision: 'exact', value: 150 },
+        })
+        .expect(201);
+      return (await request(baseUrl).get(`/cases/${created.body.caseId}`).set(reporter).expect(200)).body
+        .assessment.regimes;
+    };
+    expect((await regimesOf(cityContract)).APPI_PUBLIC_BODY).toBe('yes');
+    // 株式会社サンプル is not a public body: no public-body duty, and 150 persons are below 1,000
+    expect((await regimesOf(contractId)).APPI_PUBLIC_BODY).toBe('no');
+  });
+});
+
 async function countCases(): Promise<number> {
   const [{ count }] = await intake.query<{ count: number }>(
     `SELECT count(*)::int AS count FROM events WHERE type = 'IncidentReported'`,

@@ -27,6 +27,8 @@ import {
 } from './case-summaries.js';
 import type { InstructionKindDto } from './case-texts.dto.js';
 import { type CaseDetailDto, caseDetail } from './case-view.js';
+import { ContractClientKinds } from './client-kind.js';
+import type { ClientKind } from './domain/assessment-rules.js';
 import { type CaseEvent, type CaseState, type CountInput, caseDecider } from './domain/case.decider.js';
 import type { CaseCommand } from './domain/case.model.js';
 import type { TriState } from './domain/facts.js';
@@ -187,18 +189,21 @@ type CommandMetadataInput = { now: Date; actor: { id: string; role?: string } };
 async function changeCase(
   store: EventStore,
   context: CaseChangeContext,
-  command: (metadata: CommandMetadataInput) => CaseCommand | Promise<CaseCommand>,
+  command: (
+    metadata: CommandMetadataInput,
+    current: { contractId: string },
+  ) => CaseCommand | Promise<CaseCommand>,
   ifMatch: 'required' | 'optional',
   manager: EntityManager,
 ): Promise<CaseResponseDto> {
   const { caseId, principal, actor, now, correlationId } = context;
   // Visibility first: another tenant's case answers 404 whatever the headers say.
-  await readVisibleCase(store, caseId, principal, manager);
+  const { state: current } = await readVisibleCase(store, caseId, principal, manager);
   const expectedVersion =
     ifMatch === 'required'
       ? requiredIfMatchVersion(context.ifMatch)
       : optionalIfMatchVersion(context.ifMatch);
-  const decided = await command({ now, actor: { id: actor.id, role: actor.role } });
+  const decided = await command({ now, actor: { id: actor.id, role: actor.role } }, current);
   try {
     const result = await handleCommand(
       store,
@@ -230,6 +235,7 @@ export class ReportIncidentHandler implements ICommandHandler<ReportIncidentComm
     @Inject(EventStore) private readonly store: EventStore,
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(CaseKeyring) private readonly keyring: CaseKeyring,
+    @Inject(ContractClientKinds) private readonly clientKinds: ContractClientKinds,
   ) {}
 
   async execute({
@@ -271,7 +277,7 @@ export class ReportIncidentHandler implements ICommandHandler<ReportIncidentComm
             persons: toCountInput(input.persons),
             records: toCountInput(input.records),
             description: texts.description,
-            ...textAndYesNoItems(input, texts),
+            ...textAndYesNoItems(input, texts, await this.clientKinds.of(input.contractId, manager)),
           },
           metadata: { now, actor: { id: actor.id, role: actor.role } },
         },
@@ -316,6 +322,7 @@ export class AmendReportHandler implements ICommandHandler<AmendReportCommand, C
     @Inject(EventStore) private readonly store: EventStore,
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(CaseKeyring) private readonly keyring: CaseKeyring,
+    @Inject(ContractClientKinds) private readonly clientKinds: ContractClientKinds,
   ) {}
 
   execute({ context, input }: AmendReportCommand): Promise<CaseResponseDto> {
@@ -323,7 +330,7 @@ export class AmendReportHandler implements ICommandHandler<AmendReportCommand, C
       changeCase(
         this.store,
         context,
-        async (metadata) => {
+        async (metadata, { contractId }) => {
           const texts = await sealReportTexts(this.keyring, context.caseId, reportTextsOf(input), manager);
           return {
             type: 'AmendReport',
@@ -333,7 +340,7 @@ export class AmendReportHandler implements ICommandHandler<AmendReportCommand, C
               persons: input.persons && toCountInput(input.persons),
               records: input.records && toCountInput(input.records),
               description: texts.description,
-              ...textAndYesNoItems(input, texts),
+              ...textAndYesNoItems(input, texts, await this.clientKinds.of(contractId, manager)),
             },
             metadata,
           };
@@ -346,7 +353,11 @@ export class AmendReportHandler implements ICommandHandler<AmendReportCommand, C
 }
 
 /** The items a report and an amendment carry alike: sealed texts, yes/no facts, the assessment's context. */
-function textAndYesNoItems(input: AmendReportDto | ReportIncidentDto, texts: SealedReportTexts) {
+function textAndYesNoItems(
+  input: AmendReportDto | ReportIncidentDto,
+  texts: SealedReportTexts,
+  clientKind: ClientKind,
+) {
   return {
     place: texts.place,
     circumstances: texts.circumstances,
@@ -354,9 +365,8 @@ function textAndYesNoItems(input: AmendReportDto | ReportIncidentDto, texts: Sea
     encrypted: input.encrypted,
     improperPurposeSuspected: input.improperPurposeSuspected,
     euPersonsPossiblyAffected: input.euPersonsPossiblyAffected,
-    // The client's kind (public body or not) is not known to intake yet: the assessment evaluates the
-    // public-body thresholds as "possibly" until the contract's client is looked up.
-    assessmentContext: { clientKind: 'unknown' as const },
+    // public body or not (identity's contract): with `unknown` the public-body thresholds read "possibly"
+    assessmentContext: { clientKind },
   };
 }
 
@@ -576,4 +586,5 @@ export const CASE_HANDLERS = [
   CaseStepHandler,
   GetCaseHandler,
   ListCasesHandler,
+  ContractClientKinds,
 ];
