@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { UnknownEventTypeError } from '#libs/contracts';
 import {
   createTestDataSource,
   deleteTopics,
@@ -220,6 +221,24 @@ describe.each(transports)('ConsumerRunner over %s', (kind, createTransport) => {
     const deadLetter = await firstArrival(deadLetters, 'the dead letter');
     expect(calls).toBe(1);
     expect(deadLetter.headers[DLQ_HEADERS.attempts]).toBe('1');
+    expect(metrics.snapshot()).toMatchObject({ retried: 0, dead_lettered: 1 });
+  });
+
+  it('an event type this build does not know is dead-lettered at once, not retried', async () => {
+    const message = envelopeMessage(topic, { caseId: randomUUID() });
+    const deadLetters = await collectDeadLetters();
+    let calls = 0;
+    await startRunner({
+      handler: async () => {
+        calls += 1;
+        throw new UnknownEventTypeError('leakresponse.future.v1.SomethingNew');
+      },
+    });
+    await transport.publish([message]);
+
+    const deadLetter = await firstArrival(deadLetters, 'the dead letter');
+    expect(calls).toBe(1);
+    expect(deadLetter.headers[DLQ_HEADERS.error]).toMatch(/UnknownEventTypeError/);
     expect(metrics.snapshot()).toMatchObject({ retried: 0, dead_lettered: 1 });
   });
 

@@ -1,5 +1,11 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { deadLetterTopic as deadLetterTopicOf, decodeEnvelope, type Envelope } from '#libs/contracts';
+import {
+  deadLetterTopic as deadLetterTopicOf,
+  decodeEnvelope,
+  type Envelope,
+  MalformedEventError,
+  UnknownEventTypeError,
+} from '#libs/contracts';
 import {
   ConsumerStoppingError,
   MessagingConfigError,
@@ -38,6 +44,16 @@ export type MessageDecoder<TEvent> = (message: IncomingMessage) => TEvent;
 
 /** A handler error that retrying cannot fix (invalid data, an unknown reference): dead-letter at once. */
 export class PermanentFailure extends MessagingError {}
+
+/**
+ * Errors no retry can fix: `PermanentFailure`, and a payload the handler could not decode (an event type
+ * this build does not know — from a newer producer — or data that is not the type's message). Those wait
+ * on the dead-letter topic for a replay after an upgrade instead of holding their partition up.
+ */
+const isPermanent = (error: unknown) =>
+  error instanceof PermanentFailure ||
+  error instanceof UnknownEventTypeError ||
+  error instanceof MalformedEventError;
 
 interface ConsumerRunnerBaseOptions<TEvent extends { eventId: string }> {
   dataSource: DataSource;
@@ -152,7 +168,7 @@ export class ConsumerRunner<TEvent extends { eventId: string } = Envelope> {
         return;
       } catch (error) {
         this.throwIfStopping(error);
-        if (attempt >= this.maxAttempts || error instanceof PermanentFailure) {
+        if (attempt >= this.maxAttempts || isPermanent(error)) {
           await this.deadLetter(message, error, attempt);
           return;
         }
