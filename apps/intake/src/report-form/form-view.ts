@@ -78,35 +78,30 @@ function described(page: FormPage, field: FormField, hint?: string): string {
 const groupClass = (page: FormPage, field: FormField) =>
   `group${page.problems.has(field) ? ' group-error' : ''}`;
 
-function textInput(
+/** A labelled text control (one line, or several for `multiline`) with its hint and its error. */
+function textControl(
   page: FormPage,
   field: FormField,
   name: string,
   label: string,
-  options: { hint?: string; required?: boolean } = {},
+  options: { hint?: string; required?: boolean; multiline?: boolean } = {},
 ) {
   const hintId = options.hint ? `${name}-hint` : undefined;
+  const attributes = `id="field-${name}" name="${name}"${options.required ? ' required aria-required="true"' : ''}${described(page, field, hintId)}`;
+  const value = e(single(page.values, name));
+  const control = options.multiline
+    ? `<textarea ${attributes} rows="4">${value}</textarea>`
+    : `<input type="text" ${attributes} value="${value}">`;
   return `<div class="${groupClass(page, field)}">
 <label for="field-${name}">${label} <span class="tag">${t(page.lang, options.required ? 'required' : 'optional')}</span></label>
 ${options.hint ? `<p class="hint" id="${hintId}">${e(options.hint)}</p>` : ''}${name === field ? errorOf(page, field) : ''}
-<input type="text" id="field-${name}" name="${name}" value="${e(single(page.values, name))}"${options.required ? ' required aria-required="true"' : ''}${described(page, field, hintId)}>
+${control}
 </div>`;
 }
 
-function textArea(
-  page: FormPage,
-  field: FormField,
-  name: string,
-  label: string,
-  options: { hint?: string; required?: boolean } = {},
-) {
-  const hintId = options.hint ? `${name}-hint` : undefined;
-  return `<div class="${groupClass(page, field)}">
-<label for="field-${name}">${label} <span class="tag">${t(page.lang, options.required ? 'required' : 'optional')}</span></label>
-${options.hint ? `<p class="hint" id="${hintId}">${e(options.hint)}</p>` : ''}${name === field ? errorOf(page, field) : ''}
-<textarea id="field-${name}" name="${name}" rows="4"${options.required ? ' required aria-required="true"' : ''}${described(page, field, hintId)}>${e(single(page.values, name))}</textarea>
-</div>`;
-}
+const textInput = textControl;
+const textArea = (...[page, field, name, label, options = {}]: Parameters<typeof textControl>) =>
+  textControl(page, field, name, label, { ...options, multiline: true });
 
 function count(page: FormPage, field: 'persons' | 'records') {
   const precision = single(page.values, `${field}Precision`) || 'unknown';
