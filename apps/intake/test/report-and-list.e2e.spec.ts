@@ -143,7 +143,7 @@ describe('bad reports: a 4xx naming the problem, nothing stored', () => {
     ['an unknown precision', { ...fullReport, persons: { precision: 'roughly', value: 3 } }, 400, 'persons'],
     ['an unknown tri-state', { ...fullReport, encrypted: 'perhaps' }, 400, 'encrypted'],
     ['null for an item (leave it out instead)', { ...fullReport, encrypted: null }, 400, 'encrypted'],
-    ['a __proto__ key', '{"__proto__":{"x":1},"contractId":"' + contractA + '"}', 400, '__proto__'],
+    ['a __proto__ key', `{"__proto__":{"x":1},"contractId":"${contractA}"}`, 400, '__proto__'],
     ['an unknown field', { ...fullReport, colour: 'red' }, 400, 'colour'],
     [
       'a text over 10,000 characters',

@@ -139,7 +139,12 @@ describe('the report form in Chromium', () => {
     expect(await page.textContent('main')).toContain('委託者の指定連絡先へ通知しています');
 
     // stored once, as the API would have: Japan time read as such, the text sealed
-    const [reported] = await intake.query<{ data: Record<string, any> }>(
+    type Reported = {
+      discoveredAt: string;
+      quantity: { persons: unknown };
+      content: { description: { ciphertext: string; keyId: string } };
+    };
+    const [reported] = await intake.query<{ data: Reported }>(
       `SELECT data FROM events WHERE type = 'IncidentReported' AND data->>'caseNumber' = $1`,
       [caseNumber],
     );
@@ -224,8 +229,13 @@ describe('the client’s kind in the regulatory assessment', () => {
   it('applies the public-body threshold (100 persons) only when identity says the client is a public body', async () => {
     const ids = identityFixture(db, identitySchema);
     const city = await ids.organisation('client', '大阪市');
-    await db.query(`UPDATE "${identitySchema}".organisations SET is_public_body = true WHERE id = $1`, [city]);
-    const responsible = await ids.user({ orgId: await ids.organisation('contractor'), roles: ['responsible'] });
+    await db.query(`UPDATE "${identitySchema}".organisations SET is_public_body = true WHERE id = $1`, [
+      city,
+    ]);
+    const responsible = await ids.user({
+      orgId: await ids.organisation('contractor'),
+      roles: ['responsible'],
+    });
     const cityContract = await ids.contract({ clientOrgId: city, responsibleUserId: responsible });
     const reporter = await intake.bearer('reporter', [contractId, cityContract]);
     const regimesOf = async (contract: string) => {
