@@ -19,9 +19,17 @@ import {
   testPrincipal,
   uniqueName,
 } from '#libs/testing';
+import { ClientNotifierModule } from '../../../apps/client-notifier/src/client-notifier.module.js';
+import { clientNotifierServiceOptions } from '../../../apps/client-notifier/src/client-notifier.service.js';
 import { IdentityModule } from '../../../apps/identity/src/identity.module.js';
 import { identityServiceOptions } from '../../../apps/identity/src/identity.service.js';
 import { IntakeModule } from '../../../apps/intake/src/intake.module.js';
+import { PublisherModule } from '../../../apps/publisher/src/publisher.module.js';
+import { publisherServiceOptions } from '../../../apps/publisher/src/publisher.service.js';
+import { SubjectNotifierModule } from '../../../apps/subject-notifier/src/subject-notifier.module.js';
+import { subjectNotifierServiceOptions } from '../../../apps/subject-notifier/src/subject-notifier.service.js';
+import { CaseProjection } from '../../../apps/timeline/src/projection/case-projection.js';
+import { TimelineConfig } from '../../../apps/timeline/src/timeline.config.js';
 import { TimelineModule } from '../../../apps/timeline/src/timeline.module.js';
 
 /**
@@ -31,7 +39,7 @@ import { TimelineModule } from '../../../apps/timeline/src/timeline.module.js';
  * without an access rule, fails the test. One boot per service, all in this process.
  */
 
-type ServiceName = 'intake' | 'timeline' | 'identity';
+type ServiceName = 'intake' | 'timeline' | 'identity' | 'publisher' | 'client-notifier' | 'subject-notifier';
 type Access = 'public' | 'authenticated' | readonly Role[];
 /** What the route touches of a tenant: a case named in the path, a contract named in the body, or nothing. */
 type Tenancy = 'case' | 'contract' | 'none';
@@ -87,6 +95,14 @@ const adminOrAuditor = (admitted: number, path?: RouteRule['path']): RouteRule =
   admitted,
   path,
 });
+
+/** A subject-notifier route under `/cases/:caseId` (the suffix after it). */
+const subjectsCase = (
+  access: RouteRule['access'],
+  admitted: number,
+  suffix: string,
+  body?: RouteRule['body'],
+): RouteRule => ({ access, tenancy: 'case', admitted, path: (t) => `/cases/${t.caseId}${suffix}`, body });
 
 /** Routes served by every platform service. */
 const PLATFORM_ROUTES: Record<string, RouteRule> = {
@@ -212,6 +228,221 @@ const RULES: Record<ServiceName, Record<string, RouteRule>> = {
       admitted: 200,
       path: (t) => `/cases/${t.caseId}/events`,
     },
+    // the case list is filtered by the caller's contracts (never a 404)
+    'GET /cases': { access: 'authenticated', tenancy: 'none', admitted: 200 },
+    'GET /cases/:caseId': {
+      access: 'authenticated',
+      tenancy: 'case',
+      admitted: 200,
+      path: (t) => `/cases/${t.caseId}`,
+    },
+    'GET /cases/:caseId/picture.svg': {
+      access: 'authenticated',
+      tenancy: 'case',
+      admitted: 200,
+      path: (t) => `/cases/${t.caseId}/picture.svg`,
+    },
+    'GET /cases/:caseId/picture': {
+      access: 'authenticated',
+      tenancy: 'case',
+      admitted: 200,
+      path: (t) => `/cases/${t.caseId}/picture`,
+    },
+    'GET /cases/:caseId/audit-export': {
+      access: ['responsible', 'client_officer', 'auditor', 'admin'],
+      tenancy: 'case',
+      admitted: 200,
+      path: (t) => `/cases/${t.caseId}/audit-export`,
+    },
+    'GET /contracts/:contractId/clock-settings': {
+      access: ['responsible', 'responder', 'client_officer', 'auditor', 'admin'],
+      tenancy: 'contract',
+      admitted: 200,
+      path: (t) => `/contracts/${t.contractId}/clock-settings`,
+    },
+    // an empty change: nothing changes, the settings in force come back
+    'PUT /contracts/:contractId/clock-settings': {
+      access: ['responsible', 'admin'],
+      tenancy: 'contract',
+      admitted: 200,
+      path: (t) => `/contracts/${t.contractId}/clock-settings`,
+    },
+  },
+  publisher: {
+    ...PLATFORM_ROUTES,
+    // the public pages: deliberately public (a published statement is for everyone); a slug that names
+    // no published statement (a draft has none) answers 404 to everyone
+    'GET /statements': publicRoute(),
+    'GET /statements/feed.atom': publicRoute(),
+    'GET /statements/assets/statement.css': publicRoute(),
+    'GET /statements/:slug': { ...publicRoute(404), path: () => '/statements/no-such-statement' },
+    'POST /cases/:caseId/statements': {
+      access: ['responder', 'responsible'],
+      tenancy: 'case',
+      admitted: 201,
+      path: (t) => `/cases/${t.caseId}/statements`,
+    },
+    'GET /cases/:caseId/statements': {
+      access: 'authenticated',
+      tenancy: 'case',
+      admitted: 200,
+      path: (t) => `/cases/${t.caseId}/statements`,
+    },
+    // a statement the case does not have: 404 after the tenancy check (valid bodies, so the DTOs pass)
+    ...publisherStatementRoutes(),
+    'POST /cases/:caseId/regulator-reports': {
+      access: ['responder', 'responsible'],
+      tenancy: 'case',
+      admitted: 201,
+      path: (t) => `/cases/${t.caseId}/regulator-reports`,
+      body: () => ({ kind: 'ppc_preliminary' }),
+    },
+    'GET /cases/:caseId/regulator-reports/:reportId': {
+      access: 'authenticated',
+      tenancy: 'case',
+      admitted: 404,
+      path: (t) => `/cases/${t.caseId}/regulator-reports/${ANY_UUID}`,
+    },
+    'GET /cases/:caseId/regulator-reports/:reportId/text': {
+      access: 'authenticated',
+      tenancy: 'case',
+      admitted: 404,
+      path: (t) => `/cases/${t.caseId}/regulator-reports/${ANY_UUID}/text`,
+    },
+    'GET /cases/:caseId/regulator-reports/:reportId/html': {
+      access: 'authenticated',
+      tenancy: 'case',
+      admitted: 404,
+      path: (t) => `/cases/${t.caseId}/regulator-reports/${ANY_UUID}/html`,
+    },
+    'POST /cases/:caseId/regulator-reports/:reportId/submission': {
+      access: ['responder', 'responsible'],
+      tenancy: 'case',
+      admitted: 404,
+      path: (t) => `/cases/${t.caseId}/regulator-reports/${ANY_UUID}/submission`,
+      body: () => ({ submittedAt: '2026-11-20T08:30:00.000Z', referenceNumber: 'MATRIX-1' }),
+    },
+  },
+  'client-notifier': {
+    ...PLATFORM_ROUTES,
+    // the acknowledgement link's page: public (the signed link is the credential); a bogus token is refused
+    'GET /acknowledgements/:token': { ...publicRoute(403), path: () => '/acknowledgements/not-a-token' },
+    'POST /acknowledgements/:token': { ...publicRoute(403), path: () => '/acknowledgements/not-a-token' },
+    // the client officer confirms receipt of the own case (once: the matrix admits one caller)
+    'POST /cases/:caseId/acknowledgement': {
+      access: ['client_officer'],
+      tenancy: 'case',
+      admitted: 201,
+      path: (t) => `/cases/${t.caseId}/acknowledgement`,
+    },
+    'GET /cases/:caseId/correspondence': {
+      access: 'authenticated',
+      tenancy: 'case',
+      admitted: 200,
+      path: (t) => `/cases/${t.caseId}/correspondence`,
+    },
+    // the matrix's contracts exist only in its tokens, not in identity's table: 404 after the tenancy check
+    'GET /contracts/:contractId/notification-settings': {
+      access: ['responsible', 'admin'],
+      tenancy: 'contract',
+      admitted: 404,
+      path: (t) => `/contracts/${t.contractId}/notification-settings`,
+    },
+    'PUT /contracts/:contractId/notification-settings': {
+      access: ['responsible', 'admin'],
+      tenancy: 'contract',
+      admitted: 404,
+      path: (t) => `/contracts/${t.contractId}/notification-settings`,
+      body: () => ({ ackWaitMinutes: 30, escalationIntervalMinutes: 30, updateMode: 'immediate' }),
+    },
+  },
+  'subject-notifier': {
+    ...PLATFORM_ROUTES,
+    // a JSON body where a CSV is expected: refused as the wrong media type once the case is visible
+    'POST /cases/:caseId/imports': subjectsCase(['responder', 'responsible'], 415, '/imports'),
+    'GET /cases/:caseId/imports/:importId': subjectsCase(
+      ['responder', 'responsible', 'auditor'],
+      404,
+      `/imports/${ANY_UUID}`,
+    ),
+    'POST /cases/:caseId/imports/:importId/confirmation': subjectsCase(
+      ['responder', 'responsible'],
+      404,
+      `/imports/${ANY_UUID}/confirmation`,
+    ),
+    'GET /cases/:caseId/persons': subjectsCase(['responder', 'responsible', 'auditor'], 200, '/persons'),
+    // no instruction of that id on the case: refused (422) once the case is visible
+    'POST /cases/:caseId/campaigns': subjectsCase(['responder', 'responsible'], 422, '/campaigns', () => ({
+      instructionId: 'matrix-instruction',
+      templateId: ANY_UUID,
+    })),
+    'GET /cases/:caseId/campaigns': subjectsCase('authenticated', 200, '/campaigns'),
+    'GET /cases/:caseId/campaigns/:campaignId': subjectsCase('authenticated', 404, `/campaigns/${ANY_UUID}`),
+    'POST /cases/:caseId/campaigns/:campaignId/pause': subjectsCase(
+      ['responder', 'responsible'],
+      404,
+      `/campaigns/${ANY_UUID}/pause`,
+    ),
+    'POST /cases/:caseId/campaigns/:campaignId/resume': subjectsCase(
+      ['responder', 'responsible'],
+      404,
+      `/campaigns/${ANY_UUID}/resume`,
+    ),
+    'POST /cases/:caseId/campaigns/:campaignId/cancellation': subjectsCase(
+      ['responsible'],
+      404,
+      `/campaigns/${ANY_UUID}/cancellation`,
+    ),
+    'POST /cases/:caseId/campaigns/:campaignId/bounces': subjectsCase(
+      ['responder', 'responsible', 'admin'],
+      404,
+      `/campaigns/${ANY_UUID}/bounces`,
+      () => ({ messageId: '<matrix@example.jp>', reason: 'matrix' }),
+    ),
+    'GET /cases/:caseId/campaigns/:campaignId/delivery-report': subjectsCase(
+      ['auditor', 'responsible'],
+      404,
+      `/campaigns/${ANY_UUID}/delivery-report`,
+    ),
+    'GET /cases/:caseId/campaigns/:campaignId/letters': subjectsCase(
+      ['responder', 'responsible'],
+      404,
+      `/campaigns/${ANY_UUID}/letters`,
+    ),
+    'GET /cases/:caseId/campaigns/:campaignId/letters/print': subjectsCase(
+      ['responder', 'responsible'],
+      404,
+      `/campaigns/${ANY_UUID}/letters/print`,
+    ),
+    'POST /cases/:caseId/campaigns/:campaignId/letters': subjectsCase(
+      ['responder', 'responsible'],
+      404,
+      `/campaigns/${ANY_UUID}/letters`,
+      () => ({ references: ['P000001'], postedAt: '2026-11-20T08:30:00.000Z' }),
+    ),
+    'GET /cases/:caseId/campaigns/:campaignId/calls': subjectsCase(
+      ['responder', 'responsible'],
+      404,
+      `/campaigns/${ANY_UUID}/calls`,
+    ),
+    'POST /cases/:caseId/campaigns/:campaignId/calls': subjectsCase(
+      ['responder', 'responsible'],
+      404,
+      `/campaigns/${ANY_UUID}/calls`,
+      () => ({ reference: 'P000001', calledAt: '2026-11-20T08:30:00.000Z', result: 'reached' }),
+    ),
+    'POST /cases/:caseId/campaigns/:campaignId/public-notice': subjectsCase(
+      ['responsible'],
+      404,
+      `/campaigns/${ANY_UUID}/public-notice`,
+      () => ({ url: 'https://example.jp/notice', postedAt: '2026-11-20T08:30:00.000Z' }),
+    ),
+    // the own case's persons (none) are erased by the responsible person; a repeat answers the same certificate
+    'POST /cases/:caseId/erasure': subjectsCase(['responsible'], 201, '/erasure', () => ({
+      reason: 'matrix',
+    })),
+    // checked after the erasure above (routes are checked in the router's order)
+    'GET /cases/:caseId/erasure': subjectsCase('authenticated', 200, '/erasure'),
   },
   identity: {
     ...PLATFORM_ROUTES,
@@ -255,6 +486,57 @@ const RULES: Record<ServiceName, Record<string, RouteRule>> = {
   },
 };
 
+/** Publisher's routes on one statement of a case (an unknown one: 404 once the case is visible). */
+function publisherStatementRoutes(): Record<string, RouteRule> {
+  const on = (suffix: string) => (t: Target) => `/cases/${t.caseId}/statements/${ANY_UUID}${suffix}`;
+  const decision = { revision: 1, contentHash: '0'.repeat(64) };
+  const rule = (access: Access, suffix: string, body?: object): RouteRule => ({
+    access,
+    tenancy: 'case',
+    admitted: 404,
+    path: on(suffix),
+    ...(body ? { body: () => body } : {}),
+  });
+  const responders: readonly Role[] = ['responder', 'responsible'];
+  return {
+    'GET /cases/:caseId/statements/:statementId': rule('authenticated', ''),
+    'GET /cases/:caseId/statements/:statementId/revisions/:revision': rule('authenticated', '/revisions/1'),
+    'GET /cases/:caseId/statements/:statementId/diff': rule('authenticated', '/diff?from=1&to=2'),
+    'GET /cases/:caseId/statements/:statementId/comments': rule('authenticated', '/comments'),
+    'GET /cases/:caseId/statements/:statementId/finding-acceptances': rule(
+      'authenticated',
+      '/finding-acceptances',
+    ),
+    'POST /cases/:caseId/statements/:statementId/revisions': rule(responders, '/revisions', {
+      baseRevision: 1,
+      sections: { ja: {}, en: {} },
+    }),
+    'POST /cases/:caseId/statements/:statementId/consultation': rule(responders, '/consultation', {
+      revision: 1,
+    }),
+    'POST /cases/:caseId/statements/:statementId/approval': rule(['client_officer'], '/approval', decision),
+    'POST /cases/:caseId/statements/:statementId/change-requests': rule(
+      ['client_officer'],
+      '/change-requests',
+      {
+        ...decision,
+        comments: [{ section: 'general', comment: 'matrix comment' }],
+      },
+    ),
+    'POST /cases/:caseId/statements/:statementId/finding-acceptances': rule(
+      responders,
+      '/finding-acceptances',
+      {
+        findingId: 'a'.repeat(24),
+        reason: 'matrix reason',
+      },
+    ),
+    'POST /cases/:caseId/statements/:statementId/publication': rule(responders, '/publication', {
+      revision: 1,
+    }),
+  };
+}
+
 type Scenario =
   | { readonly kind: 'anonymous' }
   | { readonly kind: 'role'; readonly role: Role; readonly tenant: 'own' | 'other' };
@@ -294,7 +576,12 @@ const schemas = {
   identity: uniqueName('matrix_identity'),
   intake: uniqueName('matrix_intake'),
   timeline: uniqueName('matrix_timeline'),
+  publisher: uniqueName('matrix_publisher'),
+  'client-notifier': uniqueName('matrix_notifier'),
+  'subject-notifier': uniqueName('matrix_subjects'),
 };
+/** One master key for intake and publisher: the publisher opens intake's case texts. */
+const sealing = sealingEnv();
 const ownContract = randomUUID();
 const otherContract = randomUUID();
 const own: Target = { caseId: '', contractId: ownContract };
@@ -323,7 +610,7 @@ function platformEnv(service: ServiceName) {
 beforeAll(async () => {
   keys = await generateTestKeys();
   const config = { database: DatabaseConfig, kafka: KafkaConfig, auth: AuthConfig };
-  const [identity, intake, timeline] = await Promise.all([
+  const [identity, intake, timeline, publisher] = await Promise.all([
     createServiceApp(
       IdentityModule,
       identityServiceOptions({
@@ -341,12 +628,52 @@ beforeAll(async () => {
     createServiceApp(IntakeModule, {
       name: 'intake',
       config: { ...config, sealing: SealingConfig },
-      env: { ...platformEnv('intake'), ...sealingEnv() },
+      env: { ...platformEnv('intake'), ...sealing },
     }),
-    createServiceApp(TimelineModule, { name: 'timeline', config, env: platformEnv('timeline') }),
+    createServiceApp(TimelineModule, {
+      name: 'timeline',
+      config: { ...config, timeline: TimelineConfig },
+      // the matrix needs no history from the shared topics, and no deadline alerts for it
+      env: { ...platformEnv('timeline'), TIMELINE_CONSUME_FROM: 'latest', TIMELINE_SCHEDULER_INTERVAL: '1h' },
+    }),
+    createServiceApp(
+      PublisherModule,
+      publisherServiceOptions({ ...platformEnv('publisher'), ...sealing, INTAKE_SCHEMA: schemas.intake }),
+    ),
   ]);
-  Object.assign(apps, { identity, intake, timeline });
-  await Promise.all([identity.app.init(), intake.app.init(), timeline.app.init()]);
+  Object.assign(apps, { identity, intake, timeline, publisher });
+  await Promise.all([identity.app.init(), intake.app.init(), timeline.app.init(), publisher.app.init()]);
+  // client-notifier reads identity's contracts and contacts and opens intake's texts (same master key)
+  const notifier = await createServiceApp(
+    ClientNotifierModule.forRoot({ smtp: { ignoreTLS: true } }),
+    clientNotifierServiceOptions({
+      ...platformEnv('client-notifier'),
+      ...sealing,
+      INTAKE_SCHEMA: schemas.intake,
+      SMTP_HOST: '127.0.0.1',
+      SMTP_PORT: '2525',
+      SMTP_TLS: 'none',
+      MAIL_FROM: 'Leak Response <noreply@example.jp>',
+      PUBLIC_BASE_URL: 'http://notifier.matrix',
+      CASE_LINK_BASE_URL: 'http://console.matrix',
+    }),
+  );
+  Object.assign(apps, { 'client-notifier': notifier });
+  await notifier.app.init();
+  // subject-notifier seals the persons with its own per-case keys
+  const subjects = await createServiceApp(
+    SubjectNotifierModule.forRoot({ smtp: { ignoreTLS: true } }),
+    subjectNotifierServiceOptions({
+      ...platformEnv('subject-notifier'),
+      ...sealing,
+      SMTP_HOST: '127.0.0.1',
+      SMTP_PORT: '2525',
+      SMTP_TLS: 'none',
+      MAIL_FROM: 'Leak Response <noreply@example.jp>',
+    }),
+  );
+  Object.assign(apps, { 'subject-notifier': subjects });
+  await subjects.app.init();
 
   // One principal per role; contractor staff and the client officer see the own contract only.
   for (const role of ROLES) {
@@ -371,6 +698,36 @@ beforeAll(async () => {
        VALUES ($1, $2, $3, 1, 'IncidentReported', now(), now(), $4, 'user', 'intake.case.events.v1', $5)`,
       [randomUUID(), target.caseId, `case-${target.caseId}`, filer.id, { contractId: target.contractId }],
     );
+    // the timeline's read model of the case, folded from that history
+    await apps.timeline.app.get(CaseProjection).refresh(target.caseId);
+    // and in the publisher's read model, as its intake consumer would (texts left out)
+    await db.query(
+      `INSERT INTO "${schemas.publisher}".case_facts (case_id, contract_id, case_number, facts, updated_at)
+       VALUES ($1, $2, 'MATRIX', $3, now()) ON CONFLICT (case_id) DO NOTHING`,
+      [
+        target.caseId,
+        target.contractId,
+        {
+          report: { contractId: target.contractId, discoveredAt: '2026-11-20T08:30:00Z' },
+          amendmentCount: 0,
+          measures: [],
+          instructions: [],
+          closed: false,
+          factSources: {},
+        },
+      ],
+    );
+  }
+  // the cases as client-notifier's and subject-notifier's intake consumers record them
+  for (const target of [own, other]) {
+    await db.query(
+      `INSERT INTO "${schemas['subject-notifier']}".cases (case_id, contract_id, case_number) VALUES ($1, $2, 'MATRIX')`,
+      [target.caseId, target.contractId],
+    );
+    await db.query(
+      `INSERT INTO "${schemas['client-notifier']}".cases (case_id, contract_id, case_number) VALUES ($1, $2, 'MATRIX')`,
+      [target.caseId, target.contractId],
+    );
   }
 });
 
@@ -380,7 +737,14 @@ afterAll(async () => {
   await db?.destroy();
 });
 
-describe.each(['intake', 'timeline', 'identity'] as const)('authorisation matrix: %s', (service) => {
+describe.each([
+  'intake',
+  'timeline',
+  'identity',
+  'publisher',
+  'client-notifier',
+  'subject-notifier',
+] as const)('authorisation matrix: %s', (service) => {
   it('has a rule in the table for every route it serves, and an access rule on every controller route', () => {
     const { app } = apps[service];
     const served = servedRoutes(app);

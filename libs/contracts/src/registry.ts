@@ -22,6 +22,27 @@ import {
   RegulatoryAssessmentMadeSchema,
   ReportAmendedSchema,
 } from './gen/leakresponse/intake/v1/events_pb.js';
+import {
+  ChangesRequestedSchema,
+  ConsultationRequestedSchema,
+  RegulatorReportDraftedSchema,
+  RegulatorReportSubmittedSchema,
+  StatementApprovedSchema,
+  StatementDraftedSchema,
+  StatementPublishedSchema,
+  StatementRevisedSchema,
+} from './gen/leakresponse/publisher/v1/events_pb.js';
+import {
+  NoticeCampaignCancelledSchema,
+  NoticeCampaignCompletedSchema,
+  NoticeCampaignPausedSchema,
+  NoticeCampaignProgressedSchema,
+  NoticeCampaignResumedSchema,
+  NoticeCampaignStartedSchema,
+  PublicNoticePostedSchema,
+  SubjectsErasedSchema,
+  SubjectsImportedSchema,
+} from './gen/leakresponse/subjectnotifier/v1/events_pb.js';
 import { DeadlineApproachingSchema, DeadlineMissedSchema } from './gen/leakresponse/timeline/v1/events_pb.js';
 import { type EventTopic, TOPICS } from './topics.js';
 
@@ -90,6 +111,75 @@ export const EVENT_REGISTRY = {
   ClientEscalated: {
     schema: ClientEscalatedSchema,
     topic: TOPICS.clientNotifierCorrespondence,
+    schemaVersion: 1,
+  },
+  StatementDrafted: { schema: StatementDraftedSchema, topic: TOPICS.publisherStatement, schemaVersion: 1 },
+  StatementRevised: { schema: StatementRevisedSchema, topic: TOPICS.publisherStatement, schemaVersion: 1 },
+  ConsultationRequested: {
+    schema: ConsultationRequestedSchema,
+    topic: TOPICS.publisherStatement,
+    schemaVersion: 1,
+  },
+  StatementApproved: { schema: StatementApprovedSchema, topic: TOPICS.publisherStatement, schemaVersion: 1 },
+  ChangesRequested: { schema: ChangesRequestedSchema, topic: TOPICS.publisherStatement, schemaVersion: 1 },
+  StatementPublished: {
+    schema: StatementPublishedSchema,
+    topic: TOPICS.publisherStatement,
+    schemaVersion: 1,
+  },
+  RegulatorReportDrafted: {
+    schema: RegulatorReportDraftedSchema,
+    topic: TOPICS.publisherStatement,
+    schemaVersion: 1,
+  },
+  RegulatorReportSubmitted: {
+    schema: RegulatorReportSubmittedSchema,
+    topic: TOPICS.publisherStatement,
+    schemaVersion: 1,
+  },
+  SubjectsImported: {
+    schema: SubjectsImportedSchema,
+    topic: TOPICS.subjectNotifierCampaign,
+    schemaVersion: 1,
+  },
+  NoticeCampaignStarted: {
+    schema: NoticeCampaignStartedSchema,
+    topic: TOPICS.subjectNotifierCampaign,
+    schemaVersion: 1,
+  },
+  NoticeCampaignProgressed: {
+    schema: NoticeCampaignProgressedSchema,
+    topic: TOPICS.subjectNotifierCampaign,
+    schemaVersion: 1,
+  },
+  NoticeCampaignCompleted: {
+    schema: NoticeCampaignCompletedSchema,
+    topic: TOPICS.subjectNotifierCampaign,
+    schemaVersion: 1,
+  },
+  NoticeCampaignPaused: {
+    schema: NoticeCampaignPausedSchema,
+    topic: TOPICS.subjectNotifierCampaign,
+    schemaVersion: 1,
+  },
+  NoticeCampaignResumed: {
+    schema: NoticeCampaignResumedSchema,
+    topic: TOPICS.subjectNotifierCampaign,
+    schemaVersion: 1,
+  },
+  NoticeCampaignCancelled: {
+    schema: NoticeCampaignCancelledSchema,
+    topic: TOPICS.subjectNotifierCampaign,
+    schemaVersion: 1,
+  },
+  PublicNoticePosted: {
+    schema: PublicNoticePostedSchema,
+    topic: TOPICS.subjectNotifierCampaign,
+    schemaVersion: 1,
+  },
+  SubjectsErased: {
+    schema: SubjectsErasedSchema,
+    topic: TOPICS.subjectNotifierCampaign,
     schemaVersion: 1,
   },
   DeadlineApproaching: { schema: DeadlineApproachingSchema, topic: TOPICS.timelineClock, schemaVersion: 1 },

@@ -13,5 +13,6 @@ export {
 export { assertSchemaName, InvalidIdentifierError, quoteIdentifier } from './identifiers.js';
 export * from './migrations.js';
 export { compareCursors, cursorOf } from './rows.js';
+export { transactionRetryingConflicts } from './transaction-retry.js';
 export * from './types.js';
 export type { ChainBreak, ChainBreakReason, VerifyOptions, VerifyResult } from './verifier.js';

@@ -18,8 +18,18 @@ export function escapeHtml(text: string): string {
 
 const SEPARATOR = '----------------------------------------';
 
+/** http(s) URLs in text already escaped for HTML (`&` is `&amp;`, quotes are entities): safe in an href. */
+const ESCAPED_URL = /https?:\/\/[^\s<]+/g;
+
+/** A paragraph as HTML: escaped, line breaks kept, web addresses made clickable. */
+function paragraphHtml(paragraph: string): string {
+  return escapeHtml(paragraph)
+    .replace(ESCAPED_URL, (url) => `<a href="${url}">${url}</a>`)
+    .replaceAll('\n', '<br>');
+}
+
 /**
- * One message carrying the same content in several languages, in the order given (Japanese first for
+ * One message carrying the same content in several languages (or one), in the order given (Japanese first for
  * the contractor's staff): subjects joined with ` / `, text parts separated by a rule, HTML sections
  * each with its `lang`.
  */
@@ -31,7 +41,7 @@ export function composeMessage(
   const text = contents.map(([, content]) => content.paragraphs.join('\n\n')).join(`\n\n${SEPARATOR}\n\n`);
   const sections = contents.map(
     ([language, content]) =>
-      `<section lang="${language}">${content.paragraphs.map((p) => `<p>${escapeHtml(p).replaceAll('\n', '<br>')}</p>`).join('')}</section>`,
+      `<section lang="${language}">${content.paragraphs.map((p) => `<p>${paragraphHtml(p)}</p>`).join('')}</section>`,
   );
   const html = `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head><body>${sections.join('<hr>')}</body></html>`;
   return { to, subject, text, html, languages: contents.map(([language]) => language) };

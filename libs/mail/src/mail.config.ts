@@ -51,6 +51,22 @@ export class MailConfig {
   @IsNonEmptyText()
   readonly password?: string;
 
+  @Env('SMTP_POOL_SIZE', {
+    default: '2',
+    description: 'SMTP connections kept open and used in parallel (also the number of messages in flight)',
+  })
+  @AsInteger()
+  @IsIntegerInRange(1, 50)
+  readonly poolSize!: number;
+
+  @Env('SMTP_RATE_PER_SECOND', {
+    optional: true,
+    description: 'At most this many messages per second over all connections; unset means no limit',
+  })
+  @AsInteger()
+  @IsIntegerInRange(1, 10_000)
+  readonly ratePerSecond?: number;
+
   @Env('MAIL_FROM', { description: 'Sender address, e.g. "Leak Response <noreply@example.jp>"' })
   @Check(
     (value) => typeof value === 'string' && ADDRESS.test(value.replace(/^.*<([^>]+)>\s*$/, '$1').trim()),

@@ -13,6 +13,10 @@ export interface MailMessage {
   readonly html: string;
   /** the content's language(s), sent as Content-Language (`ja`, `en`, or both: `ja, en`) */
   readonly languages: readonly MailLanguage[];
+  /** `<id@domain>`: a Message-ID chosen by the caller (e.g. one per delivery record, so a resend repeats it) */
+  readonly messageId?: string;
+  /** further headers (e.g. `References` to thread the messages of one case); never personal data */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** What the SMTP server accepted: keep `messageId` as the delivery record. */
@@ -20,6 +24,8 @@ export interface MailDelivery {
   readonly messageId: string;
   readonly accepted: readonly string[];
   readonly rejected: readonly string[];
+  /** the server's last reply, e.g. `250 2.0.0 OK: queued as …` */
+  readonly response: string;
 }
 
 export class MailDeliveryError extends Error {
@@ -36,7 +42,8 @@ export function smtpTransportOptions(
 ): SMTPPool.Options {
   return {
     pool: true,
-    maxConnections: 2,
+    maxConnections: config.poolSize ?? 2,
+    ...(config.ratePerSecond === undefined ? {} : { rateDelta: 1_000, rateLimit: config.ratePerSecond }),
     host: config.host,
     port: config.port,
     secure: config.tls === 'implicit',
@@ -72,13 +79,19 @@ export class Mailer {
       subject: message.subject,
       text: message.text,
       html: message.html,
-      headers: { 'Content-Language': message.languages.join(', ') },
+      ...(message.messageId === undefined ? {} : { messageId: message.messageId }),
+      headers: { ...message.headers, 'Content-Language': message.languages.join(', ') },
     });
     const accepted = info.accepted.map(String);
     if (accepted.length === 0) {
       throw new MailDeliveryError(`the SMTP server accepted none of ${message.to.length} recipients`);
     }
-    return { messageId: info.messageId, accepted, rejected: info.rejected.map(String) };
+    return {
+      messageId: info.messageId,
+      accepted,
+      rejected: info.rejected.map(String),
+      response: typeof info.response === 'string' ? info.response : '',
+    };
   }
 
   close(): void {

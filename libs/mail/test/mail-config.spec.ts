@@ -48,4 +48,16 @@ describe('MailConfig and the transport options', () => {
       'Leak Response <noreply@example.jp>',
     );
   });
+
+  it('sizes the pool and limits the rate when asked (SMTP_POOL_SIZE, SMTP_RATE_PER_SECOND)', () => {
+    expect(smtpTransportOptions(load({}))).toMatchObject({ maxConnections: 2 });
+    expect(smtpTransportOptions(load({})).rateLimit).toBeUndefined();
+    expect(smtpTransportOptions(load({ SMTP_POOL_SIZE: '8', SMTP_RATE_PER_SECOND: '20' }))).toMatchObject({
+      maxConnections: 8,
+      rateDelta: 1000,
+      rateLimit: 20,
+    });
+    expect(() => load({ SMTP_POOL_SIZE: '0' })).toThrow(/SMTP_POOL_SIZE/);
+    expect(() => load({ SMTP_RATE_PER_SECOND: 'fast' })).toThrow(/SMTP_RATE_PER_SECOND/);
+  });
 });

@@ -68,6 +68,7 @@ export {
   parseByteSize,
 } from './config/rules.js';
 // database
+export { returnedRows } from './database/returned-rows.js';
 export {
   type MigrationClass,
   type MigrationContext,

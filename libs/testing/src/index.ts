@@ -29,5 +29,6 @@ export {
 } from './kafka.js';
 export { uniqueName } from './names.js';
 export { sealingEnv } from './sealing.js';
+export { freePort, type ServiceProcess, startServiceProcess, waitUntilReady } from './service-process.js';
 export { type InfraSettings, resolveInfraSettings } from './settings.js';
 export { eventually, type WaitForOptions, WaitForTimeoutError, waitFor } from './wait-for.js';
