@@ -27,7 +27,7 @@ IDENTITY_SIGNING_KEY="$AUTH_SIGNING_KEY"
 unset AUTH_SIGNING_KEY
 
 # name:port of every service (the port is also its default HTTP_PORT)
-SERVICES=(identity:3006 intake:3001 timeline:3005)
+SERVICES=(identity:3006 intake:3001 timeline:3005 client-notifier:3002 subject-notifier:3003 publisher:3004)
 
 bash deploy/local/infra.sh up
 [[ -d dist/apps ]] || npm run build
@@ -41,12 +41,37 @@ stop() {
 }
 trap stop INT TERM EXIT
 
+# A mail catcher for the e-mails of identity and client-notifier: the one listening on 127.0.0.1:1025 (compose's
+# mailpit, web inbox on :8025), else a small built-in one (deploy/local/mail-catcher.mjs, inbox on :8025).
+# MAIL_CATCHER=off starts none (set SMTP_* to a real server then).
+if [[ "${MAIL_CATCHER:-auto}" != off && -z "${SMTP_HOST:-}" ]] &&
+  ! node -e "require('net').connect(1025,'127.0.0.1').on('connect',()=>process.exit(0)).on('error',()=>process.exit(1))"; then
+  node deploy/local/mail-catcher.mjs &
+  pids+=("$!")
+  echo "[start] built-in mail catcher: SMTP on 127.0.0.1:1025, inbox on http://127.0.0.1:8025"
+fi
+
 for entry in "${SERVICES[@]}"; do
   name="${entry%%:*}" port="${entry##*:}"
   if [[ "$name" == identity ]]; then
     # Anomaly alerts are mailed through SMTP_* (default: a catcher on 127.0.0.1:1025, e.g. compose's mailpit;
     # without one, deliveries are retried and logged, nothing is lost).
     AUTH_SIGNING_KEY="$IDENTITY_SIGNING_KEY" HTTP_PORT="$port" \
+      SMTP_HOST="${SMTP_HOST:-127.0.0.1}" SMTP_PORT="${SMTP_PORT:-1025}" SMTP_TLS="${SMTP_TLS:-none}" \
+      MAIL_FROM="${MAIL_FROM:-Leak Response <noreply@leak-response.local>}" \
+      node "dist/apps/$name/src/main.js" &
+  elif [[ "$name" == client-notifier ]]; then
+    # The correspondence with the client: mail through SMTP_* (the catcher on 127.0.0.1:1025 by default, see
+    # above); acknowledgement links point at this service, case links at the timeline.
+    HTTP_PORT="$port" \
+      SMTP_HOST="${SMTP_HOST:-127.0.0.1}" SMTP_PORT="${SMTP_PORT:-1025}" SMTP_TLS="${SMTP_TLS:-none}" \
+      MAIL_FROM="${MAIL_FROM:-Leak Response <noreply@leak-response.local>}" \
+      PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://127.0.0.1:$port}" \
+      CASE_LINK_BASE_URL="${CASE_LINK_BASE_URL:-http://127.0.0.1:3005}" \
+      node "dist/apps/$name/src/main.js" &
+  elif [[ "$name" == subject-notifier ]]; then
+    # The notices to the affected persons: mail through SMTP_* (the catcher on 127.0.0.1:1025 by default).
+    HTTP_PORT="$port" \
       SMTP_HOST="${SMTP_HOST:-127.0.0.1}" SMTP_PORT="${SMTP_PORT:-1025}" SMTP_TLS="${SMTP_TLS:-none}" \
       MAIL_FROM="${MAIL_FROM:-Leak Response <noreply@leak-response.local>}" \
       node "dist/apps/$name/src/main.js" &

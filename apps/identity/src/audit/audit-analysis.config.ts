@@ -15,7 +15,7 @@ export function parseDuration(text: string): number {
 /** Settings of the access-log analysis in the identity service (docs/audit.md). */
 export class AuditAnalysisConfig {
   @Env('AUDIT_SOURCE_SCHEMAS', {
-    default: 'identity,intake,timeline',
+    default: 'identity,intake,timeline,client_notifier,publisher,subject_notifier',
     description:
       'Service schemas whose access_log the analysis reads (the auditor’s deliberate cross-schema read)',
   })
