@@ -9,15 +9,18 @@ import {
   createTestDataSource,
   dropSchema,
   generateTestKeys,
+  kafkaAdmin,
   readAllFromTopic,
   sealingEnv,
   signAccessToken,
   type TestKeys,
   testConfig,
   testPrincipal,
+  topicEnds,
   uniqueName,
   waitFor,
 } from '#libs/testing';
+import { TimelineConfig } from '../../timeline/src/timeline.config.js';
 import { TimelineModule } from '../../timeline/src/timeline.module.js';
 import { IntakeModule } from '../src/intake.module.js';
 
@@ -48,7 +51,7 @@ function serviceEnv(schema: string, name: string, keys: TestKeys) {
 }
 
 let intake: ServiceApp<typeof intakeConfig>;
-let timeline: ServiceApp<typeof config>;
+let timeline: ServiceApp<typeof config & { timeline: typeof TimelineConfig }>;
 /** Bearer headers: a reporter assigned to the report's contract, and a responder of that contract. */
 let reporter: { authorization: string };
 let responder: { authorization: string };
@@ -68,10 +71,17 @@ beforeAll(async () => {
   });
   timeline = await createServiceApp(TimelineModule, {
     name: 'timeline',
-    config,
-    env: serviceEnv(timelineSchema, timelineSchema.replaceAll('_', '-'), keys),
+    config: { ...config, timeline: TimelineConfig },
+    env: {
+      ...serviceEnv(timelineSchema, timelineSchema.replaceAll('_', '-'), keys),
+      // the broker is shared with other runs: follow what is published from now on, not the topics'
+      // history, and keep the deadline scheduler's alerts out of this case's entries
+      TIMELINE_CONSUME_FROM: 'latest',
+      TIMELINE_SCHEDULER_INTERVAL: '1h',
+    },
   });
   await Promise.all([intake.app.init(), timeline.app.init()]);
+  await waitUntilGroupIsStable(`${timelineSchema.replaceAll('_', '-')}.history`);
 });
 
 afterAll(async () => {
@@ -92,6 +102,25 @@ const report = {
   records: { precision: 'unknown' },
 };
 
+/**
+ * Waits until the timeline's consumer group has its partitions: a group that starts at the topics' end
+ * must have joined before the report is published, or it would start after it.
+ */
+async function waitUntilGroupIsStable(groupId: string): Promise<void> {
+  const admin = await kafkaAdmin();
+  try {
+    await waitFor(
+      async () => {
+        const { groups } = await admin.describeGroups([groupId]);
+        return groups[0]?.state === 'Stable' && groups[0].members.length > 0 ? true : undefined;
+      },
+      { timeoutMs: 30_000, message: `the consumer group ${groupId} never became stable` },
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** The reporter's user id, read back from its token (the actor the event must record). */
 function reporterId(): string {
   const payload = reporter.authorization.split('.')[1];
@@ -105,6 +134,7 @@ describe('a report travels from intake through Kafka to the timeline', () => {
   });
 
   it('accepts the report with its first regulatory assessment, publishes both keyed by case id, and the timeline shows them', async () => {
+    const from = await topicEnds(TOPICS.intakeCase);
     const created = await request(intake.app.getHttpServer())
       .post('/cases')
       .set(reporter)
@@ -125,7 +155,7 @@ describe('a report travels from intake through Kafka to the timeline', () => {
     // On the wire: the protobuf envelope on the intake topic, keyed by the case id.
     const ofCase = await waitFor(
       async () => {
-        const messages = await readAllFromTopic(TOPICS.intakeCase, { timeoutMs: 5_000 });
+        const messages = await readAllFromTopic(TOPICS.intakeCase, { timeoutMs: 5_000, from });
         const found = messages.filter((message) => message.key === caseId);
         return found.length >= 2 ? found : undefined;
       },
@@ -151,6 +181,7 @@ describe('a report travels from intake through Kafka to the timeline', () => {
     const entries = await waitFor(
       async () => {
         const res = await request(timeline.app.getHttpServer()).get(`/cases/${caseId}/events`).set(responder);
+
         return res.status === 200 && res.body.length >= 2 ? res.body : undefined;
       },
       { timeoutMs: 30_000, message: `case ${caseId} never appeared on the timeline` },

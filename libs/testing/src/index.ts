@@ -26,6 +26,7 @@ export {
   readAllFromTopic,
   type TopicRecord,
   testKafka,
+  topicEnds,
 } from './kafka.js';
 export { uniqueName } from './names.js';
 export { sealingEnv } from './sealing.js';

@@ -65,6 +65,18 @@ export interface ReadAllOptions {
   readonly expectedCount?: number;
   /** Default 30 s. */
   readonly timeoutMs?: number;
+  /**
+   * Read from these offsets instead of the beginning (`topicEnds(topic)` taken before producing): on a
+   * broker shared with other runs, only what this test produced is read.
+   */
+  readonly from?: ReadonlyArray<{ readonly partition: number; readonly offset: string }>;
+}
+
+/** The current end offset of every partition of a topic, for `readAllFromTopic(topic, { from })`. */
+export function topicEnds(topic: string): Promise<Array<{ partition: number; offset: string }>> {
+  return withAdmin(async (admin) =>
+    (await admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, offset: p.high })),
+  );
 }
 
 function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
@@ -86,7 +98,7 @@ function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
  * saying how many messages it got. The consumer group is deleted afterwards.
  */
 export async function readAllFromTopic(topic: string, options: ReadAllOptions = {}): Promise<TopicRecord[]> {
-  const { expectedCount, timeoutMs = 30_000 } = options;
+  const { expectedCount, timeoutMs = 30_000, from } = options;
   const kafka = testKafka();
   const admin = kafka.admin();
   const groupId = uniqueName('read_all');
@@ -107,8 +119,14 @@ export async function readAllFromTopic(topic: string, options: ReadAllOptions = 
       partition: p.partition,
       high: BigInt(p.high),
     }));
+    const start = new Map((from ?? []).map((p) => [p.partition, BigInt(p.offset)]));
     const caughtUp = () =>
-      ends.every(({ partition, high }) => high === 0n || (lastOffsetSeen.get(partition) ?? -1n) >= high - 1n);
+      ends.every(
+        ({ partition, high }) =>
+          high === 0n ||
+          high <= (start.get(partition) ?? 0n) ||
+          (lastOffsetSeen.get(partition) ?? -1n) >= high - 1n,
+      );
     const done = () => caughtUp() && (expectedCount === undefined || records.length >= expectedCount);
 
     if (done()) return [];
@@ -122,6 +140,7 @@ export async function readAllFromTopic(topic: string, options: ReadAllOptions = 
     await consumer.run({
       autoCommit: false,
       eachMessage: async ({ partition, message }) => {
+        if (BigInt(message.offset) < (start.get(partition) ?? 0n)) return;
         records.push({
           topic,
           partition,
@@ -136,6 +155,8 @@ export async function readAllFromTopic(topic: string, options: ReadAllOptions = 
         if (done()) settle();
       },
     });
+
+    for (const [partition, offset] of start) consumer.seek({ topic, partition, offset: offset.toString() });
 
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
