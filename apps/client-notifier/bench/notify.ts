@@ -31,9 +31,8 @@ import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { DataSource } from 'typeorm';
 import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER, claimsOf, type Principal } from '#libs/auth';
-import { TOPICS } from '#libs/contracts';
 import { identityMigrations } from '../../identity/src/identity.migrations.js';
-import { startGroupsAtEnd as startConsumerGroupsAtEnd } from '../src/consumer-groups.js';
+import { consumerGroupsOf, startGroupsAtEnd as startConsumerGroupsAtEnd } from '../src/consumer-groups.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dist = join(here, '..', '..', '..');
@@ -284,7 +283,8 @@ async function startGroupsAtEnd(): Promise<void> {
   try {
     const existing = new Set(await admin.listTopics());
     await admin.createTopics({
-      topics: [TOPICS.intakeCase, TOPICS.timelineClock]
+      topics: consumerGroupsOf(serviceName)
+        .map((group) => group.topic)
         .filter((topic) => !existing.has(topic))
         .map((topic) => ({ topic, numPartitions: 3 })),
       waitForLeaders: true,

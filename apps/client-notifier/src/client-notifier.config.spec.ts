@@ -14,6 +14,7 @@ describe('ClientNotifierConfig', () => {
     expect(load({})).toMatchObject({
       publicBaseUrl: 'https://notify.example.jp',
       caseLinkBaseUrl: 'https://console.example.jp/app',
+      publisherUrl: 'http://127.0.0.1:3004',
       intakeSchema: 'intake',
       ackLinkTtlDays: 30,
       assessmentWaitMs: 2000,
@@ -29,6 +30,9 @@ describe('ClientNotifierConfig', () => {
     expect(() => load({ PUBLIC_BASE_URL: 'https://notify.example.jp/' })).toThrow(/PUBLIC_BASE_URL/);
     expect(() => load({ PUBLIC_BASE_URL: 'https://notify.example.jp?x=1' })).toThrow(/PUBLIC_BASE_URL/);
     expect(() => load({ CASE_LINK_BASE_URL: 'ftp://console.example.jp' })).toThrow(/CASE_LINK_BASE_URL/);
+    expect(() => load({ CLIENT_NOTIFIER_PUBLISHER_URL: 'https://publisher.example.jp/' })).toThrow(
+      /CLIENT_NOTIFIER_PUBLISHER_URL/,
+    );
     expect(() => load({ DELIVERY_LEASE_SECONDS: '1' })).toThrow(/DELIVERY_LEASE_SECONDS/);
     expect(() => load({ INTAKE_SCHEMA: 'Intake; drop' })).toThrow(/INTAKE_SCHEMA/);
   });

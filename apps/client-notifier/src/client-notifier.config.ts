@@ -40,6 +40,15 @@ export class ClientNotifierConfig {
   @Check(isBaseUrl, BASE_URL_RULE)
   readonly caseLinkBaseUrl!: string;
 
+  @Env('CLIENT_NOTIFIER_PUBLISHER_URL', {
+    default: 'http://127.0.0.1:3004',
+    description:
+      'Base URL of the publisher, linked from a consultation request: <CLIENT_NOTIFIER_PUBLISHER_URL>/cases/<caseId>/statements/<statementId>/revisions/<revision>',
+  })
+  @AsTrimmed()
+  @Check(isBaseUrl, BASE_URL_RULE)
+  readonly publisherUrl!: string;
+
   @Env('INTAKE_SCHEMA', {
     default: 'intake',
     description:

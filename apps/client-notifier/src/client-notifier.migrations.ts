@@ -122,6 +122,34 @@ function correspondenceTables(schema: string): MigrationClass {
 }
 
 /**
+ * The consultation request (協議): a delivery kind `consultation` (a revision of a publisher statement
+ * awaiting the client's review), allowed by the kind check of `deliveries`.
+ */
+function consultationDeliveries(schema: string): MigrationClass {
+  const s = `"${schema}"`;
+  // the kinds as the first migration allowed them (a migration is frozen: not the code's current list)
+  const before = `'first_notice', 'reminder', 'escalation', 'escalation_alert', 'update', 'deadline_alert', 'failure_alert'`;
+  return class AllowConsultationDeliveries implements MigrationInterface {
+    readonly name = `ClientNotifierConsultation_${schema}_1796300000000`;
+
+    async up(queryRunner: QueryRunner): Promise<void> {
+      await queryRunner.query(
+        `ALTER TABLE ${s}.deliveries DROP CONSTRAINT deliveries_kind_check,
+           ADD CONSTRAINT deliveries_kind_check CHECK (kind IN (${before}, 'consultation'))`,
+      );
+    }
+
+    async down(queryRunner: QueryRunner): Promise<void> {
+      await queryRunner.query(`DELETE FROM ${s}.deliveries WHERE kind = 'consultation'`);
+      await queryRunner.query(
+        `ALTER TABLE ${s}.deliveries DROP CONSTRAINT deliveries_kind_check,
+           ADD CONSTRAINT deliveries_kind_check CHECK (kind IN (${before}))`,
+      );
+    }
+  };
+}
+
+/**
  * Every migration of client-notifier, in order: its event store (the outbox of its events), the inbox of
  * its consumers, the used-link records of acknowledgement links, its own tables, and the access log last
  * (it grants on every table already there).
@@ -132,6 +160,7 @@ export function clientNotifierMigrations(schema: string, context: MigrationConte
     ...messagingMigrations(schema),
     ...authMigrations(schema),
     correspondenceTables(schema),
+    consultationDeliveries(schema),
     ...auditMigrations(schema, context),
   ];
 }

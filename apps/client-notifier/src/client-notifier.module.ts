@@ -34,7 +34,11 @@ import { Correspondence } from './correspondence/correspondence.js';
 import { CorrespondenceEvents } from './correspondence/correspondence-events.js';
 import { DeliveryStore, messageIdDomainOf } from './correspondence/deliveries.js';
 import { DeliverySender } from './correspondence/delivery-sender.js';
-import { handleClockEvent, handleIntakeEvent } from './correspondence/event-handlers.js';
+import {
+  handleClockEvent,
+  handleIntakeEvent,
+  handlePublisherEvent,
+} from './correspondence/event-handlers.js';
 import { TimerScheduler } from './correspondence/timer-scheduler.js';
 import { TimerStore } from './correspondence/timers.js';
 import { CaseTexts } from './directory/case-texts.js';
@@ -217,6 +221,7 @@ function providers(options: ClientNotifierModuleOptions): Provider[] {
           links,
           publicBaseUrl: config.publicBaseUrl,
           caseLinkBaseUrl: config.caseLinkBaseUrl,
+          publisherUrl: config.publisherUrl,
           ackLinkTtlMs: config.ackLinkTtlDays * 86_400_000,
           messageIdDomain: messageIdDomainOf(mail.from),
         }),
@@ -311,6 +316,7 @@ function providers(options: ClientNotifierModuleOptions): Provider[] {
     }),
     consumerWorker('CLIENT_NOTIFIER_INTAKE_CONSUMER', 0, 'intake-consumer', handleIntakeEvent),
     consumerWorker('CLIENT_NOTIFIER_CLOCK_CONSUMER', 1, 'clock-consumer', handleClockEvent),
+    consumerWorker('CLIENT_NOTIFIER_PUBLISHER_CONSUMER', 2, 'publisher-consumer', handlePublisherEvent),
   ];
 }
 

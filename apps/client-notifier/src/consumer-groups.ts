@@ -5,6 +5,7 @@ export function consumerGroupsOf(serviceName: string): ReadonlyArray<{ groupId: 
   return [
     { groupId: `${serviceName}.intake`, topic: TOPICS.intakeCase },
     { groupId: `${serviceName}.clock`, topic: TOPICS.timelineClock },
+    { groupId: `${serviceName}.publisher`, topic: TOPICS.publisherStatement },
   ];
 }
 

@@ -36,7 +36,7 @@ import { startTestSmtpServer, type TestSmtpServer } from '../../../libs/mail/tes
 import { identityMigrations } from '../../identity/src/identity.migrations.js';
 import { ClientNotifierModule, type ClientNotifierModuleOptions } from '../src/client-notifier.module.js';
 import { CLIENT_NOTIFIER_CONFIG, clientNotifierServiceOptions } from '../src/client-notifier.service.js';
-import { startGroupsAtEnd as startConsumerGroupsAtEnd } from '../src/consumer-groups.js';
+import { consumerGroupsOf, startGroupsAtEnd as startConsumerGroupsAtEnd } from '../src/consumer-groups.js';
 
 /** What the tests of client-notifier share: identity's tables, intake's case keys, Kafka, the service. */
 
@@ -184,7 +184,7 @@ export function notifierEnv(
  * the events the test publishes and not every event earlier tests left on the shared topics.
  */
 export async function startGroupsAtEnd(serviceName: string): Promise<void> {
-  await createTopics([TOPICS.intakeCase, TOPICS.timelineClock]);
+  await createTopics(consumerGroupsOf(serviceName).map((group) => group.topic));
   const admin = await kafkaAdmin();
   try {
     await startConsumerGroupsAtEnd(admin, serviceName);

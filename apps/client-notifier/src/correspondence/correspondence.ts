@@ -3,6 +3,7 @@ import {
   applyReportAmendment,
   type CaseClosedJson,
   type CauseIdentifiedJson,
+  type ConsultationRequestedJson,
   type DeadlineApproachingJson,
   type DeadlineMissedJson,
   type IncidentReportedJson,
@@ -279,6 +280,74 @@ export class Correspondence {
           dueAt: now,
         },
       ],
+      now,
+    );
+  }
+
+  /**
+   * The publisher submitted a revision of a statement for consultation (協議): one message to every client
+   * contact of the contract (all of them, whatever `firstNoticeContacts` says: agreeing the words is not an
+   * alarm), in their language, linking the revision to review. Keyed by the event, so a redelivered event
+   * intends nothing new while a deliberate second request of the same revision is sent again. A contract
+   * without contacts alerts the responsible person instead.
+   */
+  async consultationRequested(
+    manager: EntityManager,
+    origin: EventOrigin,
+    data: ConsultationRequestedJson,
+  ): Promise<void> {
+    const { deliveries, directory, clock, logger } = this.options;
+    const contractId = data.contractId ?? '';
+    const found = contractId ? await directory.contractWithContacts(contractId, manager) : undefined;
+    if (!found || !data.statementId || !data.revision) {
+      logger.warn(
+        { caseId: origin.caseId, eventId: origin.eventId },
+        'consultation request for an unknown contract, or without a statement or revision, ignored',
+      );
+      return;
+    }
+    const { contract, contacts } = found;
+    const now = clock.now();
+    const source = {
+      statementId: data.statementId,
+      revision: data.revision,
+      number: data.number ?? 0,
+      contentHash: data.contentHash ?? '',
+    };
+    if (contacts.length === 0) {
+      await deliveries.queue(
+        manager,
+        [
+          {
+            dedupeKey: `no_contacts:${origin.eventId}`,
+            caseId: origin.caseId,
+            contractId,
+            kind: 'failure_alert',
+            recipientKind: 'contractor_user',
+            recipientId: contract.responsibleUserId,
+            source: { reason: 'no_contacts', about: 'consultation' },
+            sourceEventId: origin.eventId,
+            dueAt: now,
+          },
+        ],
+        now,
+      );
+      logger.warn({ caseId: origin.caseId }, 'consultation: no client contacts, responsible person alerted');
+      return;
+    }
+    await deliveries.queue(
+      manager,
+      contacts.map((contact) => ({
+        dedupeKey: `consultation:${origin.eventId}:${contact.id}`,
+        caseId: origin.caseId,
+        contractId,
+        kind: 'consultation' as const,
+        recipientKind: 'client_contact' as const,
+        recipientId: contact.id,
+        source,
+        sourceEventId: origin.eventId,
+        dueAt: now,
+      })),
       now,
     );
   }

@@ -11,6 +11,7 @@ export const DELIVERY_KINDS = [
   'update',
   'deadline_alert',
   'failure_alert',
+  'consultation',
 ] as const;
 export type DeliveryKind = (typeof DELIVERY_KINDS)[number];
 export type RecipientKind = 'client_contact' | 'contractor_user';
@@ -24,6 +25,7 @@ export const NOTIFICATION_KIND: Readonly<Record<DeliveryKind, NotificationKindJs
   update: 'NOTIFICATION_KIND_UPDATE',
   deadline_alert: 'NOTIFICATION_KIND_DEADLINE_ALERT',
   failure_alert: 'NOTIFICATION_KIND_FAILURE_ALERT',
+  consultation: 'NOTIFICATION_KIND_CONSULTATION',
 };
 
 export const RECIPIENT_KIND: Readonly<Record<RecipientKind, RecipientKindJson>> = {

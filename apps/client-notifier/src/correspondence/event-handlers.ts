@@ -25,19 +25,28 @@ function decodeForCase(envelope: Envelope): { origin: EventOrigin; event: Decode
   return origin && { origin, event: decodeEventJson(envelope) };
 }
 
-/**
- * The consumer of `intake.case.events.v1`: decodes, and hands each event the correspondence cares about
- * to its rule (inside the consumer's inbox transaction). Other event types are skipped; a type this build
- * does not know is skipped too (a newer intake may publish more).
- */
-export async function handleIntakeEvent(
+/** The rules of one topic: an event the correspondence cares about goes to its rule, others are skipped. */
+type Rules = (
   correspondence: Correspondence,
-  envelope: Envelope,
   manager: EntityManager,
-): Promise<void> {
-  const decoded = decodeForCase(envelope);
-  if (!decoded) return;
-  const { origin, event } = decoded;
+  origin: EventOrigin,
+  event: DecodedEventJson,
+) => Promise<void> | undefined;
+
+/** A consumer's handler: decodes, and hands the event to the topic's rules (inside the inbox transaction). */
+const caseEventHandler =
+  (rules: Rules) =>
+  async (correspondence: Correspondence, envelope: Envelope, manager: EntityManager): Promise<void> => {
+    const decoded = decodeForCase(envelope);
+    if (decoded) await rules(correspondence, manager, decoded.origin, decoded.event);
+  };
+
+/**
+ * The consumer of `intake.case.events.v1`: each event the correspondence cares about goes to its rule.
+ * Other event types are skipped; a type this build does not know is skipped too (a newer intake may
+ * publish more).
+ */
+export const handleIntakeEvent = caseEventHandler((correspondence, manager, origin, event) => {
   switch (event.type) {
     case 'IncidentReported':
       return correspondence.incidentReported(manager, origin, event.data);
@@ -54,25 +63,28 @@ export async function handleIntakeEvent(
     case 'CaseClosed':
       return correspondence.caseClosed(manager, origin, event.data);
     default:
-      return;
+      return undefined;
   }
-}
+});
+
+/**
+ * The consumer of `publisher.statement.events.v1`: a revision submitted for consultation is e-mailed to the
+ * client's contacts. The publisher's other events, and types this build does not know, are skipped.
+ */
+export const handlePublisherEvent = caseEventHandler((correspondence, manager, origin, event) =>
+  event.type === 'ConsultationRequested'
+    ? correspondence.consultationRequested(manager, origin, event.data)
+    : undefined,
+);
 
 /** The consumer of `timeline.clock.events.v1`: every clock event becomes one alert to the responsible person. */
-export async function handleClockEvent(
-  correspondence: Correspondence,
-  envelope: Envelope,
-  manager: EntityManager,
-): Promise<void> {
-  const decoded = decodeForCase(envelope);
-  if (!decoded) return;
-  const { origin, event } = decoded;
+export const handleClockEvent = caseEventHandler((correspondence, manager, origin, event) => {
   switch (event.type) {
     case 'DeadlineApproaching':
       return correspondence.deadline(manager, origin, 'approaching', event.data);
     case 'DeadlineMissed':
       return correspondence.deadline(manager, origin, 'missed', event.data);
     default:
-      return;
+      return undefined;
   }
-}
+});

@@ -15,6 +15,7 @@ import type { ClientContact, IdentityDirectory } from '../directory/identity-dir
 import {
   type CaseHeading,
   type ContactLine,
+  consultationContent,
   deadlineAlertContent,
   escalationAlertContent,
   failureAlertContent,
@@ -45,6 +46,8 @@ export interface MessageRendererOptions {
   readonly links: SignedLinks;
   readonly publicBaseUrl: string;
   readonly caseLinkBaseUrl: string;
+  /** the publisher's base URL: consultation requests link the revision to review */
+  readonly publisherUrl: string;
   readonly ackLinkTtlMs: number;
   /** the domain of Message-IDs, also used for the case thread's reference */
   readonly messageIdDomain: string;
@@ -64,6 +67,11 @@ export class MessageRenderer {
 
   caseUrl(caseId: string): string {
     return `${this.options.caseLinkBaseUrl}/cases/${caseId}`;
+  }
+
+  /** The publisher's page of one revision of a statement (its `GET …/revisions/:revision` route). */
+  reviewUrl(caseId: string, statementId: string, revision: number): string {
+    return `${this.options.publisherUrl}/cases/${caseId}/statements/${statementId}/revisions/${revision}`;
   }
 
   ackUrl(token: string): string {
@@ -149,6 +157,28 @@ export class MessageRenderer {
         );
         return composeMessage([contact.email], [[contact.language, content]]);
       }
+      case 'consultation': {
+        const contact = contactOf(context);
+        const source = delivery.source as {
+          statementId: string;
+          revision: number;
+          number: number;
+          contentHash: string;
+        };
+        const content = consultationContent(
+          {
+            ...heading,
+            recipientName: contact.name,
+            statementNumber: source.number,
+            revision: source.revision,
+            contentHash: source.contentHash,
+            reviewUrl: this.reviewUrl(delivery.caseId, source.statementId, source.revision),
+            responsible,
+          },
+          contact.language,
+        );
+        return composeMessage([contact.email], [[contact.language, content]]);
+      }
       case 'escalation_alert': {
         const user = userOf(context);
         const contacts = (await this.options.directory.contacts(delivery.contractId)).map(contactLine);
@@ -180,6 +210,7 @@ export class MessageRenderer {
         const user = userOf(context);
         const source = delivery.source as {
           reason: string;
+          about?: 'consultation';
           failedKind?: NotificationKindJson;
           contactId?: string;
           smtpCode?: number;
@@ -198,7 +229,13 @@ export class MessageRenderer {
               };
         return composeMessage(
           [user.email],
-          BOTH.map((language) => [language, failureAlertContent({ ...heading, failed }, language)]),
+          BOTH.map((language) => [
+            language,
+            failureAlertContent(
+              { ...heading, failed, noContactsFor: source.about ?? 'first_notice' },
+              language,
+            ),
+          ]),
         );
       }
     }

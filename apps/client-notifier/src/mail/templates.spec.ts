@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { composeMessage } from '#libs/mail';
 import type { OpenedReport } from '../correspondence/case-facts.js';
 import {
+  consultationContent,
   deadlineAlertContent,
   escalationAlertContent,
   failureAlertContent,
@@ -172,5 +173,43 @@ describe('messages to the responsible person and updates', () => {
     expect(failure.paragraphs.join('\n')).toContain('The first notice of case INC-2026-000042');
     expect(failure.paragraphs.join('\n')).toContain('Reason: 550 5.1.1 mailbox unknown');
     expect(failureAlertContent(heading, 'en').paragraphs[0]).toContain('has no client contacts');
+  });
+});
+
+describe('the request to review a statement draft (協議)', () => {
+  const consultation = {
+    caseId: model.caseId,
+    caseNumber: model.caseNumber,
+    contractTitle: model.contractTitle,
+    caseUrl: model.caseUrl,
+    recipientName: 'Jane Smith',
+    statementNumber: 2,
+    revision: 4,
+    contentHash: 'ab'.repeat(32),
+    reviewUrl: `https://publisher.example.jp/cases/${model.caseId}/statements/s-1/revisions/4`,
+    responsible: model.responsible,
+  };
+
+  it('names the statement, the exact revision and its hash, and links that revision, in both languages', () => {
+    const en = consultationContent(consultation, 'en');
+    expect(en.subject).toBe('[Please review] INC-2026-000042 statement No. 2 (revision 4)');
+    const enText = en.paragraphs.join('\n');
+    expect(enText).toContain('Dear Jane Smith,');
+    expect(enText).toContain(`Content hash: ${'ab'.repeat(32)}`);
+    expect(enText).toContain(consultation.reviewUrl);
+    expect(enText).toContain('approve it or request changes');
+    const ja = consultationContent({ ...consultation, recipientName: '山田 太郎' }, 'ja');
+    expect(ja.subject).toBe('【公表文案のご確認のお願い】INC-2026-000042 第2報（改訂4）');
+    expect(ja.paragraphs.join('\n')).toContain(consultation.reviewUrl);
+    expect(ja.paragraphs[0]).toBe('山田 太郎 様');
+    const { html } = composeMessage(['j@x.jp'], [['en', en]]);
+    expect(html).toContain(`<a href="${consultation.reviewUrl}">`);
+  });
+
+  it('says which message found no contacts when the contract has none', () => {
+    const heading = { caseId: model.caseId, contractTitle: 'T', caseUrl: model.caseUrl };
+    expect(failureAlertContent({ ...heading, noContactsFor: 'consultation' }, 'en').paragraphs[0]).toContain(
+      'no request to review the statement draft can be sent',
+    );
   });
 });

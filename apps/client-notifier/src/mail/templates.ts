@@ -293,6 +293,51 @@ export function updateContent(model: UpdateModel, language: MailLanguage): Local
   };
 }
 
+/** A revision of a publisher statement awaiting the client's review (協議). */
+export interface ConsultationModel extends CaseHeading {
+  readonly recipientName: string;
+  /** the statement's number within the case (第N報) */
+  readonly statementNumber: number;
+  readonly revision: number;
+  /** SHA-256 (hex) of the revision's content: an approval is bound to it */
+  readonly contentHash: string;
+  /** the publisher's page of exactly this revision */
+  readonly reviewUrl: string;
+  readonly responsible?: PersonRef;
+}
+
+/** To a client contact: a revision of a statement awaits your review; approve it or request changes. */
+export function consultationContent(model: ConsultationModel, language: MailLanguage): LocalizedContent {
+  const label = caseLabel(model, language);
+  const { statementNumber: n, revision } = model;
+  if (language === 'ja') {
+    return {
+      subject: `【公表文案のご確認のお願い】${label} 第${n}報（改訂${revision}）`,
+      paragraphs: [
+        `${model.recipientName} 様`,
+        `委託契約「${model.contractTitle}」の漏えい等の事案 ${label} について、公表文案（第${n}報、改訂${revision}）を作成しました。契約に基づき、公表の前にご協議をお願いいたします。内容をご確認のうえ、承認または修正のご依頼（項目ごとにコメントできます）をお願いいたします。`,
+        `ご確認いただく版: 第${n}報 改訂${revision}\n内容のハッシュ値: ${model.contentHash}\n承認はこの版の内容に対するものです。この後に修正した場合は、改めてご確認をお願いします。`,
+        `公表文案（この版）:\n${model.reviewUrl}`,
+        responsibleLine(model.responsible, language),
+        `事案の詳細:\n${model.caseUrl}`,
+        'このメールは漏えい等対応システムから自動送信されています。',
+      ],
+    };
+  }
+  return {
+    subject: `[Please review] ${label} statement No. ${n} (revision ${revision})`,
+    paragraphs: [
+      `Dear ${model.recipientName},`,
+      `We have drafted statement No. ${n} (revision ${revision}) about the leak ${label} under the contract "${model.contractTitle}". As the contract requires, we consult you before publishing it: please review it, then approve it or request changes (with comments per section).`,
+      `Revision to review: statement No. ${n}, revision ${revision}\nContent hash: ${model.contentHash}\nAn approval applies to exactly this revision's content; any later edit will be sent to you for review again.`,
+      `The draft (this revision):\n${model.reviewUrl}`,
+      responsibleLine(model.responsible, language),
+      `The case:\n${model.caseUrl}`,
+      'This message was sent automatically by the leak response system.',
+    ],
+  };
+}
+
 export interface DeadlineAlertModel extends CaseHeading {
   readonly event: 'approaching' | 'missed';
   readonly clock: ClockKindJson;
@@ -349,6 +394,8 @@ export function deadlineAlertContent(model: DeadlineAlertModel, language: MailLa
 }
 
 export interface FailureAlertModel extends CaseHeading {
+  /** with `failed` undefined: which message found no client contacts (default: the first notice) */
+  readonly noContactsFor?: 'first_notice' | 'consultation';
   /** undefined: the contract has no client contacts at all */
   readonly failed?: {
     readonly kind: NotificationKindJson;
@@ -374,7 +421,7 @@ export function failureAlertContent(model: FailureAlertModel, language: MailLang
             `事案:\n${model.caseUrl}`,
           ]
         : [
-            `事案 ${label}（委託契約「${model.contractTitle}」）について、委託元の連絡先が登録されていないため、第一報を送信できません。直接連絡し、連絡先を登録してください。`,
+            `事案 ${label}（委託契約「${model.contractTitle}」）について、委託元の連絡先が登録されていないため、${model.noContactsFor === 'consultation' ? '公表文案のご確認のお願い' : '第一報'}を送信できません。直接連絡し、連絡先を登録してください。`,
             `事案:\n${model.caseUrl}`,
           ],
     };
@@ -389,7 +436,7 @@ export function failureAlertContent(model: FailureAlertModel, language: MailLang
           `The case:\n${model.caseUrl}`,
         ]
       : [
-          `The contract "${model.contractTitle}" of case ${label} has no client contacts, so no first notice can be sent. Contact the client directly and register the contacts.`,
+          `The contract "${model.contractTitle}" of case ${label} has no client contacts, so no ${model.noContactsFor === 'consultation' ? 'request to review the statement draft' : 'first notice'} can be sent. Contact the client directly and register the contacts.`,
           `The case:\n${model.caseUrl}`,
         ],
   };

@@ -159,6 +159,7 @@ const NOTIFICATION_KINDS: Words<NotificationKindJson> = {
   NOTIFICATION_KIND_UPDATE: ['続報', 'update'],
   NOTIFICATION_KIND_DEADLINE_ALERT: ['期限の警告', 'deadline alert'],
   NOTIFICATION_KIND_FAILURE_ALERT: ['送信失敗の警告', 'delivery failure alert'],
+  NOTIFICATION_KIND_CONSULTATION: ['公表文案のご確認のお願い（協議）', 'request to review a statement draft'],
 };
 
 export const notificationKindText = (kind: NotificationKindJson, language: MailLanguage) =>
