@@ -52,18 +52,10 @@ beforeAll(async () => {
   const intakeOfficer = await world.intake.bearer('client_officer', [contractId]);
   const http = () => world.intake.http();
 
-  const created = await http()
-    .post('/cases')
-    .set(reporter)
-    .send({
-      contractId,
-      discoveredAt: '2026-11-20T08:30:00.000Z',
-      dataKinds: ['name', 'email'],
-      description: DESCRIPTION,
-      persons: { precision: 'about', value: 800 },
-      records: { precision: 'unknown' },
-    })
-    .expect(201);
+  const created = await world.reportCase(contractId, {
+    description: DESCRIPTION,
+    persons: { precision: 'about', value: 800 },
+  });
   caseId = created.body.caseId;
   await http()
     .post(`/cases/${caseId}/amendments`)

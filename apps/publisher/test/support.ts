@@ -30,7 +30,14 @@ export interface World {
   readonly publisher: PublisherApp;
   readonly schema: string;
   readonly serviceName: string;
+  /** the sealing master keys of intake and the publisher (a consumer of their sealed texts needs them) */
+  readonly sealing: { SEALING_MASTER_KEYS: string };
   http(): ReturnType<typeof request>;
+  /**
+   * Reports a case through the real intake service as a reporter of the contract (discovered 2026-11-20,
+   * names and e-mail addresses, record count unknown, unless `fields` say otherwise); the 201 answer.
+   */
+  reportCase(contractId: string, fields: Record<string, unknown>): Promise<request.Response>;
   bearer(role: Role, contracts: string[] | 'all'): Promise<{ authorization: string }>;
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   close(): Promise<void>;
@@ -86,7 +93,21 @@ export async function createWorld(prefix: string): Promise<World> {
     publisher,
     schema,
     serviceName,
+    sealing,
     http: () => request(publisher.app.getHttpServer()),
+    reportCase: async (contractId, fields) =>
+      intake
+        .http()
+        .post('/cases')
+        .set(await intake.bearer('reporter', [contractId]))
+        .send({
+          contractId,
+          discoveredAt: '2026-11-20T08:30:00.000Z',
+          dataKinds: ['name', 'email'],
+          records: { precision: 'unknown' },
+          ...fields,
+        })
+        .expect(201),
     bearer: async (role, contracts) => ({
       authorization: `Bearer ${await signAccessToken(intake.keys, testPrincipal(role, contracts))}`,
     }),

@@ -1,4 +1,4 @@
-import { AsByteSize, AsInteger, Check, Env, IsIntegerInRange } from '#libs/platform';
+import { AsByteSize, AsInteger, Check, Env, IsIntegerInRange, IsSqlIdentifier } from '#libs/platform';
 
 /** Settings of the subject-notifier service (docs/subject-notifier.md, docs/configuration.md). */
 export class SubjectNotifierConfig {
@@ -70,4 +70,12 @@ export class SubjectNotifierConfig {
     'must be a size of at least 1kb, e.g. 200mb',
   )
   readonly importMaxBytes!: number;
+
+  @Env('PUBLISHER_SCHEMA', {
+    default: 'publisher',
+    description:
+      "Schema of publisher's case keys (case_keys): the approved notice templates are unsealed with them (SELECT only, never a new key)",
+  })
+  @IsSqlIdentifier()
+  readonly publisherSchema!: string;
 }

@@ -35,11 +35,16 @@ import { PersonVault } from './persons/person-vault.js';
 import { SubjectNotifierConfig } from './subject-notifier.config.js';
 import { subjectNotifierMigrations } from './subject-notifier.migrations.js';
 import { NoticeTemplates } from './templates/notice-templates.js';
+import { handlePublisherEvent } from './templates/publisher-events.js';
 
 /** Injection token of the notice sender's WorkerHost: `app.get(SENDER_WORKER).worker`. */
 export const SENDER_WORKER = 'SUBJECT_NOTIFIER_SENDER';
 /** The consumer group of intake's events: one per deployment (its SERVICE_NAME). */
 export const intakeGroupOf = (service: ServiceConfig) => `${service.name}.intake`;
+/** The consumer group of publisher's events (the approved notice templates): one per deployment. */
+export const publisherGroupOf = (service: ServiceConfig) => `${service.name}.publisher`;
+/** Injection token of publisher's case keys (`PUBLISHER_SCHEMA`), which open the approved templates. */
+export const PUBLISHER_KEYS = 'SUBJECT_NOTIFIER_PUBLISHER_KEYS';
 
 export interface SubjectNotifierModuleOptions {
   readonly clock?: Clock;
@@ -201,6 +206,45 @@ function providers(options: SubjectNotifierModuleOptions): Provider[] {
         });
         signal.attach(sender);
         return sender;
+      },
+    }),
+    {
+      // publisher's case keys, in publisher's schema: a deliberate SELECT on its case_keys (docs/security.md)
+      provide: PUBLISHER_KEYS,
+      inject: [DataSource, SubjectNotifierConfig, SealingConfig],
+      useFactory: (dataSource: DataSource, config: SubjectNotifierConfig, sealing: SealingConfig) =>
+        new CaseKeyring(dataSource, config.publisherSchema, sealing),
+    },
+    provideWorker('SUBJECT_NOTIFIER_PUBLISHER_CONSUMER', {
+      inject: [
+        DataSource,
+        DatabaseConfig,
+        ServiceConfig,
+        MESSAGING_TRANSPORT,
+        NoticeTemplates,
+        PUBLISHER_KEYS,
+        PLATFORM_LOGGER,
+      ],
+      useFactory: (
+        dataSource: DataSource,
+        database: DatabaseConfig,
+        service: ServiceConfig,
+        transport: Transport,
+        templates: NoticeTemplates,
+        publisherKeys: CaseKeyring,
+        logger: Logger,
+      ) => {
+        const log = logger.child({ component: 'publisher-consumer' });
+        return new ConsumerRunner({
+          dataSource,
+          schema: database.schema,
+          groupId: publisherGroupOf(service),
+          topics: [TOPICS.publisherStatement],
+          transport,
+          logger: log,
+          handler: (envelope, manager) =>
+            handlePublisherEvent({ templates, publisherKeys, logger: log }, envelope, manager),
+        });
       },
     }),
     provideWorker('SUBJECT_NOTIFIER_INTAKE_CONSUMER', {

@@ -106,17 +106,26 @@ export function subjectsEnv(
   };
 }
 
-/** Points the service's consumer group at the end of intake's topic: earlier tests' events are not ours. */
+/**
+ * Points the service's consumer groups at the end of intake's and publisher's topics: earlier tests'
+ * events are not ours.
+ */
 async function startGroupAtEnd(serviceName: string): Promise<void> {
-  await createTopics([TOPICS.intakeCase]);
+  const groups = [
+    { groupId: `${serviceName}.intake`, topic: TOPICS.intakeCase },
+    { groupId: `${serviceName}.publisher`, topic: TOPICS.publisherStatement },
+  ];
+  await createTopics(groups.map((group) => group.topic));
   const admin = await kafkaAdmin();
   try {
-    const offsets = await admin.fetchTopicOffsets(TOPICS.intakeCase);
-    await admin.setOffsets({
-      groupId: `${serviceName}.intake`,
-      topic: TOPICS.intakeCase,
-      partitions: offsets.map((p) => ({ partition: p.partition, offset: p.high })),
-    });
+    for (const { groupId, topic } of groups) {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      await admin.setOffsets({
+        groupId,
+        topic,
+        partitions: offsets.map((p) => ({ partition: p.partition, offset: p.high })),
+      });
+    }
   } finally {
     await admin.disconnect();
   }

@@ -13,6 +13,7 @@ export * from './gen/leakresponse/publisher/v1/events_pb.js';
 export * from './gen/leakresponse/subjectnotifier/v1/events_pb.js';
 export * from './gen/leakresponse/timeline/v1/events_pb.js';
 export * from './headers.js';
+export * from './notice-template.js';
 export * from './registry.js';
 export * from './report-amendment.js';
 export * from './sealed-purposes.js';

@@ -25,6 +25,7 @@ import {
 import {
   ChangesRequestedSchema,
   ConsultationRequestedSchema,
+  NoticeTemplateApprovedSchema,
   RegulatorReportDraftedSchema,
   RegulatorReportSubmittedSchema,
   StatementApprovedSchema,
@@ -121,6 +122,11 @@ export const EVENT_REGISTRY = {
     schemaVersion: 1,
   },
   StatementApproved: { schema: StatementApprovedSchema, topic: TOPICS.publisherStatement, schemaVersion: 1 },
+  NoticeTemplateApproved: {
+    schema: NoticeTemplateApprovedSchema,
+    topic: TOPICS.publisherStatement,
+    schemaVersion: 1,
+  },
   ChangesRequested: { schema: ChangesRequestedSchema, topic: TOPICS.publisherStatement, schemaVersion: 1 },
   StatementPublished: {
     schema: StatementPublishedSchema,

@@ -1,6 +1,7 @@
 /**
  * The purpose each case-key sealed text is sealed for (libs/sealing authenticates it: a text opens only
- * for the purpose it was sealed with). Every service that unseals a field of an intake event uses these.
+ * for the purpose it was sealed with). Every service that unseals a field of an intake event (or of
+ * publisher's `NoticeTemplateApproved`) uses these.
  *
  * The report's items keep one purpose whichever event carries them: a description amended later by
  * `ReportAmended` is sealed for `IncidentReported.description` like the first one, so the current
@@ -28,4 +29,11 @@ export const SEALED_TEXT_PURPOSES = {
   instructionReopenReason: 'InstructionReopened.reason',
   cause: 'CauseIdentified.cause',
   closeReason: 'CaseClosed.reason',
+  /** publisher's approved notice template for affected persons (`NoticeTemplateApproved`, publisher's case key) */
+  noticeTemplate: {
+    subjectJa: 'NoticeTemplate.subjectJa',
+    bodyJa: 'NoticeTemplate.bodyJa',
+    subjectEn: 'NoticeTemplate.subjectEn',
+    bodyEn: 'NoticeTemplate.bodyEn',
+  },
 } as const;

@@ -306,8 +306,17 @@ function subjectNoticeSections(language: Language, facts: OpenedFacts): Record<s
   const ja = language === 'ja';
   return {
     title: ja ? '個人情報の漏えい等に関するお知らせとお詫び' : 'Notice about your personal information',
-    overview: s.background,
-    dataItems: s.information,
+    // the placeholders subject-notifier fills per person (docs/publisher.md, "Notice template")
+    overview: [para(ja ? '{{name}} 様' : 'Dear {{name}},'), s.background].join(''),
+    dataItems: [
+      s.information,
+      para(
+        ja
+          ? 'このうち、お客様について漏えい等した情報は次のとおりです。'
+          : 'Of these, the following concern you:',
+      ),
+      para('{{items}}'),
+    ].join(''),
     cause: s.cause,
     secondaryDamage: s.secondaryDamage,
     whatYouCanDo: para(

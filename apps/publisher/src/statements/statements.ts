@@ -4,7 +4,12 @@ import { createTwoFilesPatch, diffWords } from 'diff';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '#libs/auth';
 import { assertCaseVisible, CaseNotFoundError } from '#libs/auth';
-import type { EventJson, EventTypeName } from '#libs/contracts';
+import {
+  type EventJson,
+  type EventTypeName,
+  noticeTemplateHash,
+  SEALED_TEXT_PURPOSES,
+} from '#libs/contracts';
 import {
   type Actor,
   ConflictError,
@@ -13,7 +18,7 @@ import {
   NotFoundError,
 } from '#libs/event-store';
 import { ApiError } from '#libs/platform';
-import { type CaseKeyring, sealedFromJson, sealedToJson } from '#libs/sealing';
+import { type CaseKeyring, type Sealed, sealedFromJson, sealedToJson } from '#libs/sealing';
 
 /** A sealed text as stored in a jsonb column. */
 type SealedJson = Parameters<typeof sealedFromJson>[0];
@@ -21,6 +26,7 @@ type SealedJson = Parameters<typeof sealedFromJson>[0];
 import type { CaseFactsStore, CaseRecord } from '../cases/case-facts.js';
 import type { IntakeCaseTexts } from '../cases/case-texts.js';
 import { appendEvent } from '../events.js';
+import { noticeTemplateOf } from './notice-template.js';
 import { openFacts, prefill } from './prefill.js';
 import { type Finding, scanContent } from './safety-check.js';
 import {
@@ -462,7 +468,7 @@ export class Statements {
     revision: number,
     hash: string,
     manager: EntityManager,
-  ): Promise<void> {
+  ): Promise<RevisionView> {
     this.assertNotPublished(row);
     this.assertCurrent(row, revision);
     if (row.consultationRevision !== revision) {
@@ -476,6 +482,7 @@ export class Statements {
         code: 'content_hash_mismatch',
       });
     }
+    return current;
   }
 
   /** A client officer approves one exact revision (bound to its content hash). */
@@ -489,7 +496,7 @@ export class Statements {
     now: Date,
   ): Promise<StatementView> {
     return this.change(caseId, statementId, principal, async (row, manager) => {
-      await this.assertInConsultation(row, revision, hash, manager);
+      const current = await this.assertInConsultation(row, revision, hash, manager);
       await manager.query(
         `INSERT INTO "${this.schema}".statement_approvals (statement_id, revision, content_hash, approved_by, approved_at)
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
@@ -502,6 +509,47 @@ export class Statements {
         contentHash: hash,
         approvedBy: actor.id,
       });
+      if (row.kind === 'subject_notice') {
+        await this.emitNoticeTemplate(manager, row, current, actor, now);
+      }
+    });
+  }
+
+  /**
+   * The approved words of a notice for affected persons, for subject-notifier: the template texts
+   * (`noticeTemplateOf`) sealed with the case key, with the hash of the clear texts.
+   */
+  private async emitNoticeTemplate(
+    manager: EntityManager,
+    row: StatementRow,
+    approved: RevisionView,
+    actor: Actor,
+    now: Date,
+  ): Promise<void> {
+    const template = noticeTemplateOf(approved.content);
+    const purposes = SEALED_TEXT_PURPOSES.noticeTemplate;
+    const [subjectJa, bodyJa, subjectEn, bodyEn] = await this.deps.keyring.sealMany(
+      row.caseId,
+      [
+        { text: template.subjectJa, purpose: purposes.subjectJa },
+        { text: template.bodyJa, purpose: purposes.bodyJa },
+        { text: template.subjectEn, purpose: purposes.subjectEn },
+        { text: template.bodyEn, purpose: purposes.bodyEn },
+      ],
+      manager,
+    );
+    await this.emit(manager, row, actor, now, 'NoticeTemplateApproved', {
+      statementId: row.statementId,
+      contractId: row.contractId,
+      revision: approved.revision,
+      contentHash: approved.contentHash,
+      templateHash: noticeTemplateHash(template),
+      approvedBy: actor.id,
+      approvedAt: now.toISOString(),
+      subjectJa: sealedToJson(subjectJa as Sealed),
+      bodyJa: sealedToJson(bodyJa as Sealed),
+      subjectEn: sealedToJson(subjectEn as Sealed),
+      bodyEn: sealedToJson(bodyEn as Sealed),
     });
   }
 

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
+import { noticeTemplateHash } from '#libs/contracts';
 
 /**
  * A notice template the client approved (publisher's consultation, Art. 16(2) and Rule 10): the words every
@@ -25,11 +25,7 @@ export type StoredTemplate = ApprovedTemplate & { readonly contentHash: string }
 export function templateContentHash(
   template: Pick<ApprovedTemplate, 'subjectJa' | 'bodyJa' | 'subjectEn' | 'bodyEn'>,
 ): string {
-  const hash = createHash('sha256');
-  for (const text of [template.subjectJa, template.bodyJa, template.subjectEn, template.bodyEn]) {
-    hash.update(`${Buffer.byteLength(text)}:${text}\n`);
-  }
-  return hash.digest('hex');
+  return noticeTemplateHash(template);
 }
 
 export class TemplateHashMismatchError extends Error {
@@ -37,8 +33,8 @@ export class TemplateHashMismatchError extends Error {
 }
 
 /**
- * The `notice_templates` table: approved templates per case. The integrator feeds it from publisher's
- * approval events; until then `recordApproved` is the one way in (tests call it). A campaign starts only
+ * The `notice_templates` table: approved templates per case, fed from publisher's `NoticeTemplateApproved`
+ * (publisher-events.ts) through `recordApproved` (which tests also call directly). A campaign starts only
  * with a template found here.
  */
 export class NoticeTemplates {

@@ -13,13 +13,15 @@ import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2"
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp, TimestampJson } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { SealedText, SealedTextJson } from "../../common/v1/common_pb.js";
+import { file_leakresponse_common_v1_common } from "../../common/v1/common_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file leakresponse/publisher/v1/events.proto.
  */
 export const file_leakresponse_publisher_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("CiZsZWFrcmVzcG9uc2UvcHVibGlzaGVyL3YxL2V2ZW50cy5wcm90bxIZbGVha3Jlc3BvbnNlLnB1Ymxpc2hlci52MSLIAQoQU3RhdGVtZW50RHJhZnRlZBIUCgxzdGF0ZW1lbnRfaWQYASABKAkSEwoLY29udHJhY3RfaWQYAiABKAkSDgoGbnVtYmVyGAMgASgNEhAKCHJldmlzaW9uGAQgASgNEhQKDGNvbnRlbnRfaGFzaBgFIAEoCRIaChJzb3VyY2VfZXZlbnRfY291bnQYBiABKA0SNQoEa2luZBgHIAEoDjInLmxlYWtyZXNwb25zZS5wdWJsaXNoZXIudjEuRG9jdW1lbnRLaW5kImoKEFN0YXRlbWVudFJldmlzZWQSFAoMc3RhdGVtZW50X2lkGAEgASgJEhAKCHJldmlzaW9uGAIgASgNEhQKDGNvbnRlbnRfaGFzaBgDIAEoCRIYChBjaGFuZ2VkX3NlY3Rpb25zGAQgAygJInoKFUNvbnN1bHRhdGlvblJlcXVlc3RlZBIUCgxzdGF0ZW1lbnRfaWQYASABKAkSEwoLY29udHJhY3RfaWQYAiABKAkSEAoIcmV2aXNpb24YAyABKA0SFAoMY29udGVudF9oYXNoGAQgASgJEg4KBm51bWJlchgFIAEoDSJmChFTdGF0ZW1lbnRBcHByb3ZlZBIUCgxzdGF0ZW1lbnRfaWQYASABKAkSEAoIcmV2aXNpb24YAiABKA0SFAoMY29udGVudF9oYXNoGAMgASgJEhMKC2FwcHJvdmVkX2J5GAQgASgJInkKEENoYW5nZXNSZXF1ZXN0ZWQSFAoMc3RhdGVtZW50X2lkGAEgASgJEhAKCHJldmlzaW9uGAIgASgNEhQKDGNvbnRlbnRfaGFzaBgDIAEoCRIQCghzZWN0aW9ucxgEIAMoCRIVCg1jb21tZW50X2NvdW50GAUgASgNIo4CChJTdGF0ZW1lbnRQdWJsaXNoZWQSFAoMc3RhdGVtZW50X2lkGAEgASgJEhMKC2NvbnRyYWN0X2lkGAIgASgJEg4KBm51bWJlchgDIAEoDRIQCghyZXZpc2lvbhgEIAEoDRIUCgxjb250ZW50X2hhc2gYBSABKAkSDAoEc2x1ZxgGIAEoCRIwCgxwdWJsaXNoZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEh4KFmFjY2VwdGVkX2ZpbmRpbmdfY291bnQYCCABKA0SNQoEa2luZBgJIAEoDjInLmxlYWtyZXNwb25zZS5wdWJsaXNoZXIudjEuRG9jdW1lbnRLaW5kIrABChZSZWd1bGF0b3JSZXBvcnREcmFmdGVkEhEKCXJlcG9ydF9pZBgBIAEoCRITCgtjb250cmFjdF9pZBgCIAEoCRI8CgRraW5kGAMgASgOMi4ubGVha3Jlc3BvbnNlLnB1Ymxpc2hlci52MS5SZWd1bGF0b3JSZXBvcnRLaW5kEhQKDGNvbnRlbnRfaGFzaBgEIAEoCRIaChJ1bmtub3duX2l0ZW1fY291bnQYBSABKA0izAEKGFJlZ3VsYXRvclJlcG9ydFN1Ym1pdHRlZBIRCglyZXBvcnRfaWQYASABKAkSEwoLY29udHJhY3RfaWQYAiABKAkSPAoEa2luZBgDIAEoDjIuLmxlYWtyZXNwb25zZS5wdWJsaXNoZXIudjEuUmVndWxhdG9yUmVwb3J0S2luZBIwCgxzdWJtaXR0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhgKEHJlZmVyZW5jZV9udW1iZXIYBSABKAkqbAoMRG9jdW1lbnRLaW5kEh0KGURPQ1VNRU5UX0tJTkRfVU5TUEVDSUZJRUQQABIbChdET0NVTUVOVF9LSU5EX1NUQVRFTUVOVBABEiAKHERPQ1VNRU5UX0tJTkRfU1VCSkVDVF9OT1RJQ0UQAireAQoTUmVndWxhdG9yUmVwb3J0S2luZBIlCiFSRUdVTEFUT1JfUkVQT1JUX0tJTkRfVU5TUEVDSUZJRUQQABIpCiVSRUdVTEFUT1JfUkVQT1JUX0tJTkRfUFBDX1BSRUxJTUlOQVJZEAESIwofUkVHVUxBVE9SX1JFUE9SVF9LSU5EX1BQQ19GSU5BTBACEiQKIFJFR1VMQVRPUl9SRVBPUlRfS0lORF9HRFBSX0FSVDMzEAMSKgomUkVHVUxBVE9SX1JFUE9SVF9LSU5EX1BST0NFU1NPUl9OT1RJQ0UQBGIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("CiZsZWFrcmVzcG9uc2UvcHVibGlzaGVyL3YxL2V2ZW50cy5wcm90bxIZbGVha3Jlc3BvbnNlLnB1Ymxpc2hlci52MSLIAQoQU3RhdGVtZW50RHJhZnRlZBIUCgxzdGF0ZW1lbnRfaWQYASABKAkSEwoLY29udHJhY3RfaWQYAiABKAkSDgoGbnVtYmVyGAMgASgNEhAKCHJldmlzaW9uGAQgASgNEhQKDGNvbnRlbnRfaGFzaBgFIAEoCRIaChJzb3VyY2VfZXZlbnRfY291bnQYBiABKA0SNQoEa2luZBgHIAEoDjInLmxlYWtyZXNwb25zZS5wdWJsaXNoZXIudjEuRG9jdW1lbnRLaW5kImoKEFN0YXRlbWVudFJldmlzZWQSFAoMc3RhdGVtZW50X2lkGAEgASgJEhAKCHJldmlzaW9uGAIgASgNEhQKDGNvbnRlbnRfaGFzaBgDIAEoCRIYChBjaGFuZ2VkX3NlY3Rpb25zGAQgAygJInoKFUNvbnN1bHRhdGlvblJlcXVlc3RlZBIUCgxzdGF0ZW1lbnRfaWQYASABKAkSEwoLY29udHJhY3RfaWQYAiABKAkSEAoIcmV2aXNpb24YAyABKA0SFAoMY29udGVudF9oYXNoGAQgASgJEg4KBm51bWJlchgFIAEoDSJmChFTdGF0ZW1lbnRBcHByb3ZlZBIUCgxzdGF0ZW1lbnRfaWQYASABKAkSEAoIcmV2aXNpb24YAiABKA0SFAoMY29udGVudF9oYXNoGAMgASgJEhMKC2FwcHJvdmVkX2J5GAQgASgJInkKEENoYW5nZXNSZXF1ZXN0ZWQSFAoMc3RhdGVtZW50X2lkGAEgASgJEhAKCHJldmlzaW9uGAIgASgNEhQKDGNvbnRlbnRfaGFzaBgDIAEoCRIQCghzZWN0aW9ucxgEIAMoCRIVCg1jb21tZW50X2NvdW50GAUgASgNIo4CChJTdGF0ZW1lbnRQdWJsaXNoZWQSFAoMc3RhdGVtZW50X2lkGAEgASgJEhMKC2NvbnRyYWN0X2lkGAIgASgJEg4KBm51bWJlchgDIAEoDRIQCghyZXZpc2lvbhgEIAEoDRIUCgxjb250ZW50X2hhc2gYBSABKAkSDAoEc2x1ZxgGIAEoCRIwCgxwdWJsaXNoZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEh4KFmFjY2VwdGVkX2ZpbmRpbmdfY291bnQYCCABKA0SNQoEa2luZBgJIAEoDjInLmxlYWtyZXNwb25zZS5wdWJsaXNoZXIudjEuRG9jdW1lbnRLaW5kIrABChZSZWd1bGF0b3JSZXBvcnREcmFmdGVkEhEKCXJlcG9ydF9pZBgBIAEoCRITCgtjb250cmFjdF9pZBgCIAEoCRI8CgRraW5kGAMgASgOMi4ubGVha3Jlc3BvbnNlLnB1Ymxpc2hlci52MS5SZWd1bGF0b3JSZXBvcnRLaW5kEhQKDGNvbnRlbnRfaGFzaBgEIAEoCRIaChJ1bmtub3duX2l0ZW1fY291bnQYBSABKA0izAEKGFJlZ3VsYXRvclJlcG9ydFN1Ym1pdHRlZBIRCglyZXBvcnRfaWQYASABKAkSEwoLY29udHJhY3RfaWQYAiABKAkSPAoEa2luZBgDIAEoDjIuLmxlYWtyZXNwb25zZS5wdWJsaXNoZXIudjEuUmVndWxhdG9yUmVwb3J0S2luZBIwCgxzdWJtaXR0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhgKEHJlZmVyZW5jZV9udW1iZXIYBSABKAkiogMKFk5vdGljZVRlbXBsYXRlQXBwcm92ZWQSFAoMc3RhdGVtZW50X2lkGAEgASgJEhMKC2NvbnRyYWN0X2lkGAIgASgJEhAKCHJldmlzaW9uGAMgASgNEhQKDGNvbnRlbnRfaGFzaBgEIAEoCRIVCg10ZW1wbGF0ZV9oYXNoGAUgASgJEhMKC2FwcHJvdmVkX2J5GAYgASgJEi8KC2FwcHJvdmVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI2CgpzdWJqZWN0X2phGAggASgLMiIubGVha3Jlc3BvbnNlLmNvbW1vbi52MS5TZWFsZWRUZXh0EjMKB2JvZHlfamEYCSABKAsyIi5sZWFrcmVzcG9uc2UuY29tbW9uLnYxLlNlYWxlZFRleHQSNgoKc3ViamVjdF9lbhgKIAEoCzIiLmxlYWtyZXNwb25zZS5jb21tb24udjEuU2VhbGVkVGV4dBIzCgdib2R5X2VuGAsgASgLMiIubGVha3Jlc3BvbnNlLmNvbW1vbi52MS5TZWFsZWRUZXh0KmwKDERvY3VtZW50S2luZBIdChlET0NVTUVOVF9LSU5EX1VOU1BFQ0lGSUVEEAASGwoXRE9DVU1FTlRfS0lORF9TVEFURU1FTlQQARIgChxET0NVTUVOVF9LSU5EX1NVQkpFQ1RfTk9USUNFEAIq3gEKE1JlZ3VsYXRvclJlcG9ydEtpbmQSJQohUkVHVUxBVE9SX1JFUE9SVF9LSU5EX1VOU1BFQ0lGSUVEEAASKQolUkVHVUxBVE9SX1JFUE9SVF9LSU5EX1BQQ19QUkVMSU1JTkFSWRABEiMKH1JFR1VMQVRPUl9SRVBPUlRfS0lORF9QUENfRklOQUwQAhIkCiBSRUdVTEFUT1JfUkVQT1JUX0tJTkRfR0RQUl9BUlQzMxADEioKJlJFR1VMQVRPUl9SRVBPUlRfS0lORF9QUk9DRVNTT1JfTk9USUNFEARiBnByb3RvMw", [file_google_protobuf_timestamp, file_leakresponse_common_v1_common]);
 
 /**
  * A new statement (公表文, numbered per case: 第1報, 第2報, …) was drafted, pre-filled from the case's facts.
@@ -808,6 +810,197 @@ export type RegulatorReportSubmittedJson = {
  */
 export const RegulatorReportSubmittedSchema: GenMessage<RegulatorReportSubmitted, {jsonType: RegulatorReportSubmittedJson}> = /*@__PURE__*/
   messageDesc(file_leakresponse_publisher_v1_events, 7);
+
+/**
+ * The client approved a revision of a notice template for affected persons (a document of kind
+ * DOCUMENT_KIND_SUBJECT_NOTICE, Rule 10): recorded beside `StatementApproved` in the same transaction, it
+ * carries the approved words as subject-notifier sends them, so that a notice campaign uses only words the
+ * client agreed to. The texts are sealed with the publisher's case key (they may hold a contact name or a
+ * telephone number until sent); subject-notifier opens them with a SELECT on the publisher's `case_keys`.
+ * The subject is the document's `title`; the body is every other section in order, each as a heading line
+ * and its visible text; `{{name}}` and `{{items}}` are the placeholders filled per person
+ * (docs/publisher.md, "Notice template for affected persons").
+ *
+ * @generated from message leakresponse.publisher.v1.NoticeTemplateApproved
+ */
+export type NoticeTemplateApproved = Message<"leakresponse.publisher.v1.NoticeTemplateApproved"> & {
+  /**
+   * The statement (document) the template is; subject-notifier's template id.
+   *
+   * @generated from field: string statement_id = 1;
+   */
+  statementId: string;
+
+  /**
+   * The contract the case falls under.
+   *
+   * @generated from field: string contract_id = 2;
+   */
+  contractId: string;
+
+  /**
+   * The approved revision.
+   *
+   * @generated from field: uint32 revision = 3;
+   */
+  revision: number;
+
+  /**
+   * SHA-256 (hex) of the approved revision's canonical content (the hash `StatementApproved` carries).
+   *
+   * @generated from field: string content_hash = 4;
+   */
+  contentHash: string;
+
+  /**
+   * SHA-256 (hex) of the four texts below in clear, each length-prefixed, in the order subject_ja, body_ja,
+   * subject_en, body_en (`noticeTemplateHash` in libs/contracts): the receiver checks what it opened.
+   *
+   * @generated from field: string template_hash = 5;
+   */
+  templateHash: string;
+
+  /**
+   * The approving officer's user id.
+   *
+   * @generated from field: string approved_by = 6;
+   */
+  approvedBy: string;
+
+  /**
+   * When the revision was approved.
+   *
+   * @generated from field: google.protobuf.Timestamp approved_at = 7;
+   */
+  approvedAt?: Timestamp | undefined;
+
+  /**
+   * The Japanese subject line (sealed for `NoticeTemplate.subjectJa`).
+   *
+   * @generated from field: leakresponse.common.v1.SealedText subject_ja = 8;
+   */
+  subjectJa?: SealedText | undefined;
+
+  /**
+   * The Japanese body as plain text (sealed for `NoticeTemplate.bodyJa`).
+   *
+   * @generated from field: leakresponse.common.v1.SealedText body_ja = 9;
+   */
+  bodyJa?: SealedText | undefined;
+
+  /**
+   * The English subject line (sealed for `NoticeTemplate.subjectEn`).
+   *
+   * @generated from field: leakresponse.common.v1.SealedText subject_en = 10;
+   */
+  subjectEn?: SealedText | undefined;
+
+  /**
+   * The English body as plain text (sealed for `NoticeTemplate.bodyEn`).
+   *
+   * @generated from field: leakresponse.common.v1.SealedText body_en = 11;
+   */
+  bodyEn?: SealedText | undefined;
+};
+
+/**
+ * The client approved a revision of a notice template for affected persons (a document of kind
+ * DOCUMENT_KIND_SUBJECT_NOTICE, Rule 10): recorded beside `StatementApproved` in the same transaction, it
+ * carries the approved words as subject-notifier sends them, so that a notice campaign uses only words the
+ * client agreed to. The texts are sealed with the publisher's case key (they may hold a contact name or a
+ * telephone number until sent); subject-notifier opens them with a SELECT on the publisher's `case_keys`.
+ * The subject is the document's `title`; the body is every other section in order, each as a heading line
+ * and its visible text; `{{name}}` and `{{items}}` are the placeholders filled per person
+ * (docs/publisher.md, "Notice template for affected persons").
+ *
+ * @generated from message leakresponse.publisher.v1.NoticeTemplateApproved
+ */
+export type NoticeTemplateApprovedJson = {
+  /**
+   * The statement (document) the template is; subject-notifier's template id.
+   *
+   * @generated from field: string statement_id = 1;
+   */
+  statementId?: string;
+
+  /**
+   * The contract the case falls under.
+   *
+   * @generated from field: string contract_id = 2;
+   */
+  contractId?: string;
+
+  /**
+   * The approved revision.
+   *
+   * @generated from field: uint32 revision = 3;
+   */
+  revision?: number;
+
+  /**
+   * SHA-256 (hex) of the approved revision's canonical content (the hash `StatementApproved` carries).
+   *
+   * @generated from field: string content_hash = 4;
+   */
+  contentHash?: string;
+
+  /**
+   * SHA-256 (hex) of the four texts below in clear, each length-prefixed, in the order subject_ja, body_ja,
+   * subject_en, body_en (`noticeTemplateHash` in libs/contracts): the receiver checks what it opened.
+   *
+   * @generated from field: string template_hash = 5;
+   */
+  templateHash?: string;
+
+  /**
+   * The approving officer's user id.
+   *
+   * @generated from field: string approved_by = 6;
+   */
+  approvedBy?: string;
+
+  /**
+   * When the revision was approved.
+   *
+   * @generated from field: google.protobuf.Timestamp approved_at = 7;
+   */
+  approvedAt?: TimestampJson;
+
+  /**
+   * The Japanese subject line (sealed for `NoticeTemplate.subjectJa`).
+   *
+   * @generated from field: leakresponse.common.v1.SealedText subject_ja = 8;
+   */
+  subjectJa?: SealedTextJson;
+
+  /**
+   * The Japanese body as plain text (sealed for `NoticeTemplate.bodyJa`).
+   *
+   * @generated from field: leakresponse.common.v1.SealedText body_ja = 9;
+   */
+  bodyJa?: SealedTextJson;
+
+  /**
+   * The English subject line (sealed for `NoticeTemplate.subjectEn`).
+   *
+   * @generated from field: leakresponse.common.v1.SealedText subject_en = 10;
+   */
+  subjectEn?: SealedTextJson;
+
+  /**
+   * The English body as plain text (sealed for `NoticeTemplate.bodyEn`).
+   *
+   * @generated from field: leakresponse.common.v1.SealedText body_en = 11;
+   */
+  bodyEn?: SealedTextJson;
+};
+
+/**
+ * Describes the message leakresponse.publisher.v1.NoticeTemplateApproved.
+ * Use `create(NoticeTemplateApprovedSchema)` to create a new message.
+ */
+export const NoticeTemplateApprovedSchema: GenMessage<NoticeTemplateApproved, {jsonType: NoticeTemplateApprovedJson}> = /*@__PURE__*/
+  messageDesc(file_leakresponse_publisher_v1_events, 8);
 
 /**
  * What a drafted document is.
