@@ -1,7 +1,12 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOPICS } from '#libs/contracts';
 import { eventually, readAllFromTopic } from '#libs/testing';
+
 import {
   type ReceivedMail,
   type SmtpRefusal,
@@ -21,6 +26,8 @@ import {
   type World,
   waitFor,
 } from './support.js';
+
+const run = promisify(execFile);
 
 /** Campaigns against the real SMTP server, PostgreSQL and Kafka: refusal, exactly once, faults, outreach, erasure. */
 
@@ -224,6 +231,26 @@ describe('pause and resume', () => {
     expect(progress.body.tally.sent).toBe(atPause);
     expect(progress.body.tally.queued).toBe(300 - atPause);
     await http(service).post(`${url}/pause`).set('Authorization', responder).expect(409);
+
+    // the same progress for people: the case page's bar and the command-line tool's
+    const page = await http(service).get(`${url}/progress`).set('Authorization', responder).expect(200);
+    expect(page.text).toContain(`<progress id="campaign-progress" max="300" value="${atPause}">`);
+    const server = service.app.getHttpServer();
+    if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { stdout } = await run(
+      process.execPath,
+      [
+        fileURLToPath(
+          new URL('../../../dist/apps/subject-notifier/src/cli/campaign-progress.js', import.meta.url),
+        ),
+        ...['--url', `http://127.0.0.1:${(server.address() as AddressInfo).port}`],
+        ...['--case', testCase.caseId, '--campaign', started.body.campaignId, '--once'],
+      ],
+      { env: { ...process.env, LR_ACCESS_TOKEN: responder.replace(/^Bearer /, '') } },
+    );
+    expect(stdout).toContain(`${atPause}/300 e-mails`);
+    expect(stdout).toMatch(/^\[[█░]+\] +\d+%/);
+    expect(stdout.trim().endsWith('paused')).toBe(true);
 
     await http(service).post(`${url}/resume`).set('Authorization', responder).expect(200);
     await waitForCampaign(testCase.caseId, started.body.campaignId, responder, 'completed');

@@ -378,6 +378,11 @@ const RULES: Record<ServiceName, Record<string, RouteRule>> = {
     })),
     'GET /cases/:caseId/campaigns': subjectsCase('authenticated', 200, '/campaigns'),
     'GET /cases/:caseId/campaigns/:campaignId': subjectsCase('authenticated', 404, `/campaigns/${ANY_UUID}`),
+    'GET /cases/:caseId/campaigns/:campaignId/progress': subjectsCase(
+      'authenticated',
+      404,
+      `/campaigns/${ANY_UUID}/progress`,
+    ),
     'POST /cases/:caseId/campaigns/:campaignId/pause': subjectsCase(
       ['responder', 'responsible'],
       404,

@@ -18,6 +18,7 @@ import { Authenticated, type Principal, principalOf, Roles } from '#libs/auth';
 import { ApiError, RequireJson } from '#libs/platform';
 import { Campaigns } from '../campaigns/campaigns.js';
 import { Outreach } from '../campaigns/outreach.js';
+import { progressPage } from '../campaigns/progress-view.js';
 import { CaseRegistry } from '../cases/case-registry.js';
 import { type Clock, SUBJECT_CLOCK } from '../clock.js';
 import { renderCertificate } from '../erasure/certificate-page.js';
@@ -179,6 +180,16 @@ export class SubjectsController {
   @ApiOkResponse({ description: 'Progress: counts per status, sent / total, rate and estimated finish.' })
   progress(@On() on: Target) {
     return this.campaigns.progress(on.principal, on.caseId, on.itemId, this.clock.now());
+  }
+
+  /** The progress as a page for the case view: a `<progress>` bar that reloads itself while the campaign runs. */
+  @Get('campaigns/:campaignId/progress')
+  @Authenticated()
+  @ApiOkResponse({ description: 'An HTML page with the progress bar and the counts per status.' })
+  async progressPage(@On() on: Target, @Res({ passthrough: true }) res: Response): Promise<string> {
+    const progress = await this.campaigns.progress(on.principal, on.caseId, on.itemId, this.clock.now());
+    res.type('html').setHeader('Cache-Control', 'no-store');
+    return progressPage(progress);
   }
 
   @Post('campaigns/:campaignId/pause')
