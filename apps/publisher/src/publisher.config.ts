@@ -31,6 +31,14 @@ export class PublisherConfig {
   @IsSqlIdentifier()
   readonly intakeSchema!: string;
 
+  @Env('SUBJECT_NOTIFIER_SCHEMA', {
+    default: 'subject_notifier',
+    description:
+      "Schema of subject-notifier's persons and case keys: the affected persons' names are opened for the safety check before publishing (SELECT only)",
+  })
+  @IsSqlIdentifier()
+  readonly subjectNotifierSchema!: string;
+
   @Env('PUBLISHER_LISTING_CACHE_MS', {
     default: '2000',
     description:

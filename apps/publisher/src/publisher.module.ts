@@ -20,6 +20,7 @@ import {
   ServiceDatabaseModule,
 } from '#libs/platform';
 import { CaseKeyring, SealingConfig } from '#libs/sealing';
+import { AffectedPersonNames } from './cases/affected-names.js';
 import { CaseFactsStore } from './cases/case-facts.js';
 import { IntakeCaseTexts } from './cases/case-texts.js';
 import { PublicStatementsController } from './public/public.controller.js';
@@ -68,6 +69,17 @@ export const PUBLISHER_KEYRING = 'PUBLISHER_KEYRING';
         new IntakeCaseTexts(new CaseKeyring(dataSource, config.intakeSchema, sealing)),
     },
     {
+      // subject-notifier's persons and case keys: the names for the safety check, unseal only
+      provide: AffectedPersonNames,
+      inject: [DataSource, PublisherConfig, SealingConfig],
+      useFactory: (dataSource: DataSource, config: PublisherConfig, sealing: SealingConfig) =>
+        new AffectedPersonNames(
+          dataSource,
+          config.subjectNotifierSchema,
+          new CaseKeyring(dataSource, config.subjectNotifierSchema, sealing),
+        ),
+    },
+    {
       provide: CaseFactsStore,
       inject: [DataSource, DatabaseConfig],
       useFactory: (dataSource: DataSource, database: DatabaseConfig) =>
@@ -89,6 +101,7 @@ export const PUBLISHER_KEYRING = 'PUBLISHER_KEYRING';
         IntakeCaseTexts,
         PUBLISHER_KEYRING,
         PublicStatements,
+        AffectedPersonNames,
       ],
       useFactory: (
         dataSource: DataSource,
@@ -98,6 +111,7 @@ export const PUBLISHER_KEYRING = 'PUBLISHER_KEYRING';
         intakeTexts: IntakeCaseTexts,
         keyring: CaseKeyring,
         pages: PublicStatements,
+        affectedNames: AffectedPersonNames,
       ) =>
         new Statements({
           dataSource,
@@ -106,6 +120,7 @@ export const PUBLISHER_KEYRING = 'PUBLISHER_KEYRING';
           cases,
           intakeTexts,
           keyring,
+          affectedNames,
           onPublished: () => pages.invalidate(),
         }),
     },

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { type Browser, chromium } from 'playwright-core';
+import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeEnvelope, TOPICS } from '#libs/contracts';
 import { EventStore } from '#libs/event-store';
 import { encodeRecordedEvent, MESSAGING_TRANSPORT, type Transport } from '#libs/messaging';
-import { readAllFromTopic, waitFor } from '#libs/testing';
+import { CaseKeyring, SealingConfig } from '#libs/sealing';
+import { createTestDataSource, dropSchema, readAllFromTopic, uniqueName, waitFor } from '#libs/testing';
+import { subjectNotifierMigrations } from '../../subject-notifier/src/subject-notifier.migrations.js';
 import type { CaseFacts, SourceEvent } from '../src/cases/case-facts.js';
 import { createWorld, type World } from './support.js';
 
@@ -20,6 +23,8 @@ const otherContract = randomUUID();
 
 type Headers = { authorization: string };
 let world: World;
+let subjectsSchema: string;
+let subjectsDb: DataSource;
 let reporter: Headers;
 let responder: Headers;
 let officer: Headers;
@@ -43,7 +48,13 @@ async function factsOf(): Promise<{ facts: CaseFacts; sources: SourceEvent[] } |
 }
 
 beforeAll(async () => {
-  world = await createWorld('e2e_pub');
+  // subject-notifier's tables, where the safety check finds the affected persons' names
+  subjectsSchema = uniqueName('e2e_pub_subjects');
+  subjectsDb = await createTestDataSource({
+    schema: subjectsSchema,
+    migrations: subjectNotifierMigrations(subjectsSchema),
+  });
+  world = await createWorld('e2e_pub', { SUBJECT_NOTIFIER_SCHEMA: subjectsSchema });
   reporter = await world.intake.bearer('reporter', [contractId]);
   responder = await world.bearer('responder', [contractId]);
   officer = await world.bearer('client_officer', [contractId]);
@@ -110,6 +121,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await world?.close();
+  if (subjectsDb) {
+    await dropSchema(subjectsDb, subjectsSchema);
+    await subjectsDb.destroy();
+  }
 });
 
 const http = () => world.http();
@@ -367,6 +382,43 @@ describe('consultation bound to the content hash', () => {
 });
 
 describe('safety check before publishing', () => {
+  it('finds an affected person’s name (from subject-notifier’s sealed list) and blocks publishing until fixed', async () => {
+    const keys = new CaseKeyring(subjectsDb, subjectsSchema, world.publisher.app.get(SealingConfig));
+    const name = await keys.seal(caseId, '佐藤 花子', 'Person.name');
+    const items = await keys.seal(caseId, '["name"]', 'Person.items');
+    await subjectsDb.query(
+      `INSERT INTO "${subjectsSchema}".persons (person_id, case_id, seq, key_id, name, items, language, created_at)
+       VALUES ($1, $2, 1, $3, $4, $5, 'ja', now())`,
+      [randomUUID(), caseId, name.keyId, Buffer.from(name.ciphertext), Buffer.from(items.ciphertext)],
+    );
+    const statement = await draft();
+    const id = statement.statementId;
+    const named = await revise(id, (c) => {
+      c.ja.lead = '<p>佐藤花子様をはじめ、お客様の情報が漏えいしました。</p>';
+    });
+    await consultAndApprove(id, 2, named.current.contentHash);
+    const view = await http().get(`${statementsPath()}/${id}`).set(responder).expect(200);
+    expect(view.body.findings).toEqual([
+      expect.objectContaining({ kind: 'person_name', section: 'ja.lead', masked: '佐***' }),
+    ]);
+    expect(JSON.stringify(view.body)).not.toContain('佐藤 花子');
+    await http()
+      .post(`${statementsPath()}/${id}/publication`)
+      .set(responder)
+      .send({ revision: 2 })
+      .expect(409);
+
+    const fixed = await revise(id, (c) => {
+      c.ja.lead = '<p>お客様の情報が漏えいしました。</p>';
+    });
+    await consultAndApprove(id, 3, fixed.current.contentHash);
+    await http()
+      .post(`${statementsPath()}/${id}/publication`)
+      .set(responder)
+      .send({ revision: 3 })
+      .expect(200);
+  }, 60_000);
+
   it('blocks an email address and a card number; one accepted with a reason, the other fixed: published, both recorded', async () => {
     const statement = await draft();
     const id = statement.statementId;

@@ -59,7 +59,7 @@ async function startGroupAtEnd(groupId: string): Promise<void> {
   }
 }
 
-export async function createWorld(prefix: string): Promise<World> {
+export async function createWorld(prefix: string, extraEnv: Record<string, string> = {}): Promise<World> {
   const sealing = sealingEnv();
   const intake = await startIntake(`${prefix}_intake`, sealing);
   const schema = uniqueName(`${prefix}_publisher`);
@@ -84,6 +84,7 @@ export async function createWorld(prefix: string): Promise<World> {
       INTAKE_SCHEMA: intake.schema,
       PUBLISHER_PUBLIC_BASE_URL: 'http://statements.test',
       PUBLISHER_LISTING_CACHE_MS: '0',
+      ...extraEnv,
     }),
   );
   await publisher.app.init();

@@ -21,6 +21,17 @@ describe('safety check', () => {
     expect(JSON.stringify(findings)).not.toContain('4111 1111 1111 1111');
   });
 
+  it('finds the names of the affected persons whatever the spacing, masked, and ignores one-character names', () => {
+    const names = ['山田 太郎', 'Jane Smith', '林'];
+    const findings = scanText('お詫び：山田太郎様ほか、JANE  SMITH 様の情報が林の中で…', 'ja.lead', names);
+    expect(findings.map((f) => [f.kind, f.masked])).toEqual([
+      ['person_name', '山***'],
+      ['person_name', 'j********'],
+    ]);
+    expect(findings[0].findingId).toBe(scanText('山田 太郎', 'en.lead', ['山田太郎'])[0].findingId);
+    expect(scanText('no names here', 'ja.lead', names)).toEqual([]);
+  });
+
   it('reads full-width digits (NFKC) and ignores numbers that are neither', () => {
     expect(scanText('０３－１２３４－５６７８', 'ja.contact').map((f) => f.kind)).toEqual(['phone']);
     expect(

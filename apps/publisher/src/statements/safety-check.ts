@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { type DocumentContent, type DocumentKind, LANGUAGES, sectionsOf, textOf } from './sections.js';
 
 /** What the safety check looks for before publishing: personal data that must not become public. */
-export const FINDING_KINDS = ['email', 'card_number', 'my_number', 'phone'] as const;
+export const FINDING_KINDS = ['email', 'card_number', 'my_number', 'phone', 'person_name'] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 
 /** One match in a draft. The value itself is never returned: only a masked excerpt. */
@@ -44,6 +44,7 @@ export function luhnValid(digits: string): boolean {
 }
 
 function mask(kind: FindingKind, value: string): string {
+  if (kind === 'person_name') return `${[...value][0]}${'*'.repeat(Math.max(1, [...value].length - 1))}`;
   if (kind === 'email') {
     const [local, domain] = value.split('@');
     return `${local.slice(0, 1)}***@${domain}`;
@@ -53,12 +54,22 @@ function mask(kind: FindingKind, value: string): string {
 }
 
 function findingId(kind: FindingKind, value: string): string {
-  const normal = kind === 'email' ? value.toLowerCase() : digitsOf(value);
+  const normal =
+    kind === 'email' ? value.toLowerCase() : kind === 'person_name' ? nameKey(value) : digitsOf(value);
   return createHash('sha256').update(`${kind}:${normal}`).digest('hex').slice(0, 24);
 }
 
-/** Scans one text; each matched span is blanked so a later pattern does not match inside it. */
-export function scanText(text: string, section: string): Finding[] {
+/** A name as compared: NFKC, lower case, without spaces ("山田 太郎" and "山田太郎" are one name). */
+export const nameKey = (name: string) => name.normalize('NFKC').toLowerCase().replace(/\s+/g, '');
+
+/** Names shorter than this are not looked for: one character matches everywhere in Japanese text. */
+const MIN_NAME_LENGTH = 2;
+
+/**
+ * Scans one text; each matched span is blanked so a later pattern does not match inside it. `names`: the
+ * affected persons' names of the case (when known), found whatever the spacing.
+ */
+export function scanText(text: string, section: string, names: readonly string[] = []): Finding[] {
   let rest = text.normalize('NFKC');
   const findings: Finding[] = [];
   const take = (kind: FindingKind, pattern: RegExp, accept: (value: string) => boolean = () => true) => {
@@ -77,15 +88,32 @@ export function scanText(text: string, section: string): Finding[] {
       ? digits.length >= 11 && digits.length <= 12
       : digits.length >= 10 && digits.length <= 11;
   });
+  const compact = nameKey(rest);
+  const seen = new Set<string>();
+  for (const name of names) {
+    const key = nameKey(name);
+    if ([...key].length < MIN_NAME_LENGTH || seen.has(key) || !compact.includes(key)) continue;
+    seen.add(key);
+    findings.push({
+      findingId: findingId('person_name', name),
+      kind: 'person_name',
+      section,
+      masked: mask('person_name', key),
+    });
+  }
   return findings;
 }
 
 /** Every finding of a document, one per (value, section). */
-export function scanContent(kind: DocumentKind, content: DocumentContent): Finding[] {
+export function scanContent(
+  kind: DocumentKind,
+  content: DocumentContent,
+  names: readonly string[] = [],
+): Finding[] {
   const findings: Finding[] = [];
   for (const language of LANGUAGES) {
     for (const section of sectionsOf(kind)) {
-      findings.push(...scanText(textOf(content[language]?.[section] ?? ''), `${language}.${section}`));
+      findings.push(...scanText(textOf(content[language]?.[section] ?? ''), `${language}.${section}`, names));
     }
   }
   return findings;

@@ -23,6 +23,7 @@ import { type CaseKeyring, type Sealed, sealedFromJson, sealedToJson } from '#li
 /** A sealed text as stored in a jsonb column. */
 type SealedJson = Parameters<typeof sealedFromJson>[0];
 
+import type { AffectedPersonNames } from '../cases/affected-names.js';
 import type { CaseFactsStore, CaseRecord } from '../cases/case-facts.js';
 import type { IntakeCaseTexts } from '../cases/case-texts.js';
 import { appendEvent } from '../events.js';
@@ -113,6 +114,8 @@ interface Deps {
   readonly intakeTexts: IntakeCaseTexts;
   /** the publisher's own keyring (its schema) */
   readonly keyring: CaseKeyring;
+  /** the affected persons' names of a case (subject-notifier's), for the safety check */
+  readonly affectedNames?: AffectedPersonNames;
   /** called after a publication commits (the public pages drop their cached listings) */
   readonly onPublished?: () => void;
 }
@@ -316,17 +319,19 @@ export class Statements {
       ...row,
       current,
       approvedRevisions: approvals.map((a) => ({ ...a, approvedAt: new Date(a.approvedAt).toISOString() })),
-      findings: await this.findings(statementId, row.kind, current.content),
+      findings: await this.findings(statementId, row.caseId, row.kind, current.content),
       ...(slugRows[0] ? { slug: slugRows[0].slug } : {}),
     };
   }
 
   private async findings(
     statementId: string,
+    caseId: string,
     kind: DocumentKind,
     content: DocumentContent,
     manager?: EntityManager,
   ): Promise<FindingView[]> {
+    const names = (await this.deps.affectedNames?.of(caseId, manager)) ?? [];
     const accepted: Array<{ finding_id: string; accepted_by: string; accepted_at: Date }> = await (
       manager ?? this.deps.dataSource
     ).query(
@@ -334,7 +339,7 @@ export class Statements {
       [statementId],
     );
     const byId = new Map(accepted.map((a) => [a.finding_id, a]));
-    return scanContent(kind, content).map((finding) => {
+    return scanContent(kind, content, names).map((finding) => {
       const acceptance = byId.get(finding.findingId);
       return acceptance
         ? {
@@ -735,7 +740,7 @@ export class Statements {
           { code: 'approval_required' },
         );
       }
-      const findings = await this.findings(statementId, row.kind, current.content, manager);
+      const findings = await this.findings(statementId, row.caseId, row.kind, current.content, manager);
       const open = findings.filter((f) => !f.accepted);
       if (open.length > 0) {
         throw new ApiError(
