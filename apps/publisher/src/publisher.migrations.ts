@@ -131,6 +131,35 @@ function publisherTables(schema: string): MigrationClass {
   };
 }
 
+/**
+ * Publications scheduled for a later time: one per statement, with the revision and the actor who scheduled
+ * it; `publishDue` publishes and deletes the row when the time comes (claimed with SKIP LOCKED).
+ */
+function scheduledPublications(schema: string): MigrationClass {
+  return class CreateScheduledPublications implements MigrationInterface {
+    readonly name = `PublisherScheduledPublications_${schema}_1795990000000`;
+
+    async up(queryRunner: QueryRunner): Promise<void> {
+      await queryRunner.query(`
+        CREATE TABLE "${schema}".scheduled_publications (
+          statement_id uuid PRIMARY KEY REFERENCES "${schema}".statements (statement_id),
+          case_id uuid NOT NULL,
+          revision int NOT NULL CHECK (revision >= 1),
+          publish_at timestamptz NOT NULL,
+          actor jsonb NOT NULL,
+          scheduled_at timestamptz NOT NULL
+        )`);
+      await queryRunner.query(
+        `CREATE INDEX scheduled_publications_due ON "${schema}".scheduled_publications (publish_at)`,
+      );
+    }
+
+    async down(queryRunner: QueryRunner): Promise<void> {
+      await queryRunner.query(`DROP TABLE "${schema}".scheduled_publications`);
+    }
+  };
+}
+
 /** Every migration of publisher, in order; the access log's come last (they grant on every table). */
 export function publisherMigrations(schema: string, context: MigrationContext = {}): MigrationClass[] {
   return [
@@ -138,6 +167,7 @@ export function publisherMigrations(schema: string, context: MigrationContext = 
     ...messagingMigrations(schema),
     ...sealingMigrations(schema),
     publisherTables(schema),
+    scheduledPublications(schema),
     ...auditMigrations(schema, context),
   ];
 }

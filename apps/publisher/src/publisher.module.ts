@@ -29,11 +29,15 @@ import { PublisherConfig } from './publisher.config.js';
 import { publisherMigrations } from './publisher.migrations.js';
 import { RegulatorReportsController } from './reports/regulator-reports.controller.js';
 import { RegulatorReports } from './reports/regulator-reports.js';
+import { ScheduledPublisher } from './statements/scheduled-publisher.js';
 import { StatementsController } from './statements/statements.controller.js';
 import { Statements } from './statements/statements.js';
 
 /** The consumer group of intake's case topic: one per deployment of the service (its SERVICE_NAME). */
 export const intakeGroupOf = (service: ServiceConfig) => `${service.name}.intake`;
+
+/** Injection token of the scheduled publications' `WorkerHost`. */
+export const SCHEDULED_PUBLISHER = Symbol('SCHEDULED_PUBLISHER');
 
 /** Injection token of the intake consumer's `WorkerHost`. */
 export const INTAKE_CONSUMER = 'PUBLISHER_INTAKE_CONSUMER';
@@ -144,6 +148,10 @@ export const PUBLISHER_KEYRING = 'PUBLISHER_KEYRING';
           keyring,
         }),
     },
+    provideWorker(SCHEDULED_PUBLISHER, {
+      inject: [Statements],
+      useFactory: (statements: Statements) => new ScheduledPublisher(statements),
+    }),
     provideWorker(INTAKE_CONSUMER, {
       inject: [
         DataSource,

@@ -381,6 +381,62 @@ describe('consultation bound to the content hash', () => {
   });
 });
 
+describe('scheduled publication', () => {
+  it('publishes an approved revision at its time, not before; an edit in between drops the schedule', async () => {
+    const statement = await draft();
+    const id = statement.statementId;
+    const r2 = await revise(id, (c) => {
+      c.ja.lead = '<p>予定された公表です。</p>';
+    });
+    await consultAndApprove(id, 2, r2.current.contentHash);
+    const publishAt = new Date(Date.now() + 3_000).toISOString();
+    const scheduled = await http()
+      .post(`${statementsPath()}/${id}/publication`)
+      .set(responder)
+      .send({ revision: 2, publishAt })
+      .expect(200);
+    expect(scheduled.body.status).not.toBe('published');
+    expect(scheduled.body.scheduledPublication).toEqual({ revision: 2, publishAt });
+    const published = await waitFor(
+      async () => {
+        const view = await http().get(`${statementsPath()}/${id}`).set(responder).expect(200);
+        return view.body.status === 'published' ? view.body : undefined;
+      },
+      { timeoutMs: 20_000, message: 'the scheduled statement to be published' },
+    );
+    const [event] = await world.query<{ data: { publishedAt: string; revision: number } }>(
+      `SELECT data FROM $schema.events WHERE type = 'StatementPublished' AND stream_id = $1`,
+      [`statement-${id}`],
+    );
+    expect(event.data.revision).toBe(2);
+    expect(new Date(event.data.publishedAt).getTime()).toBeGreaterThanOrEqual(new Date(publishAt).getTime());
+    expect(published.slug).toBeDefined();
+
+    // scheduled, then edited: the new revision has no approval, so nothing is published
+    const other = await draft();
+    const o2 = await revise(other.statementId, (c) => {
+      c.ja.lead = '<p>取り下げる予定の公表です。</p>';
+    });
+    await consultAndApprove(other.statementId, 2, o2.current.contentHash);
+    await http()
+      .post(`${statementsPath()}/${other.statementId}/publication`)
+      .set(responder)
+      .send({ revision: 2, publishAt: new Date(Date.now() + 2_000).toISOString() })
+      .expect(200);
+    await revise(other.statementId, (c) => {
+      c.ja.lead = '<p>内容を変更しました。</p>';
+    });
+    await new Promise((resolve) => setTimeout(resolve, 9_000));
+    const still = await http().get(`${statementsPath()}/${other.statementId}`).set(responder).expect(200);
+    expect(still.body.status).not.toBe('published');
+    const [{ count }] = await world.query<{ count: number }>(
+      `SELECT count(*)::int AS count FROM $schema.scheduled_publications WHERE statement_id = $1`,
+      [other.statementId],
+    );
+    expect(count).toBe(0);
+  }, 60_000);
+});
+
 describe('safety check before publishing', () => {
   it('finds an affected person’s name (from subject-notifier’s sealed list) and blocks publishing until fixed', async () => {
     const keys = new CaseKeyring(subjectsDb, subjectsSchema, world.publisher.app.get(SealingConfig));

@@ -14,6 +14,7 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
+  IsDateString,
   IsIn,
   IsInt,
   IsObject,
@@ -65,6 +66,19 @@ export class RevisionDto {
   @IsInt()
   @Min(1)
   revision!: number;
+}
+
+/** The longest a publication may be scheduled ahead. */
+const MAX_SCHEDULE_MS = 366 * 24 * 3600_000;
+
+export class PublicationDto extends RevisionDto {
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'publish at this time instead of now (within a year); a past time publishes now',
+  })
+  @IsOptional()
+  @IsDateString({ strict: true })
+  publishAt?: string;
 }
 
 export class DecisionDto extends RevisionDto {
@@ -329,16 +343,27 @@ export class StatementsController {
     return this.statements.acceptances(caseId, statementId, principal);
   }
 
+  /**
+   * Publishes the approved revision now, or at `publishAt` (checked now and again then; a later edit drops
+   * the schedule).
+   */
   @Post(':statementId/publication')
   @HttpCode(200)
   @Roles(...RESPONDERS)
   publish(
     @Param('caseId', new ParseUUIDPipe()) caseId: string,
     @Param('statementId', new ParseUUIDPipe()) statementId: string,
-    @Body() body: RevisionDto,
+    @Body() body: PublicationDto,
     @CurrentPrincipal() principal: Principal,
     @CurrentActor() actor: Actor,
   ) {
-    return this.statements.publish(caseId, statementId, body.revision, principal, actor, new Date());
+    const now = new Date();
+    const publishAt = body.publishAt === undefined ? undefined : new Date(body.publishAt);
+    if (publishAt && publishAt.getTime() > now.getTime() + MAX_SCHEDULE_MS) {
+      throw new ApiError('validation', 'publishAt is more than a year ahead', {
+        details: [{ field: 'publishAt', problem: 'must be within a year' }],
+      });
+    }
+    return this.statements.publish(caseId, statementId, body.revision, principal, actor, now, publishAt);
   }
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { Logger } from '@nestjs/common';
 import { createTwoFilesPatch, diffWords } from 'diff';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '#libs/auth';
@@ -13,6 +14,7 @@ import {
 import {
   type Actor,
   ConflictError,
+  DomainError,
   type EventStore,
   IllegalStateError,
   NotFoundError,
@@ -131,6 +133,8 @@ const KIND_ENUM = {
 
 /** The statements of cases: drafting, revisions, consultation, safety check, publication. */
 export class Statements {
+  readonly #logger = new Logger('Statements');
+
   constructor(private readonly deps: Deps) {}
 
   private get schema() {
@@ -321,6 +325,7 @@ export class Statements {
       approvedRevisions: approvals.map((a) => ({ ...a, approvedAt: new Date(a.approvedAt).toISOString() })),
       findings: await this.findings(statementId, row.caseId, row.kind, current.content),
       ...(slugRows[0] ? { slug: slugRows[0].slug } : {}),
+      ...(await this.scheduleOf(statementId)),
     };
   }
 
@@ -712,6 +717,11 @@ export class Statements {
    * Publishes the current revision: refused unless a client officer approved exactly this revision (its
    * content hash) and every safety-check finding is fixed or accepted.
    */
+  /**
+   * Publishes the revision now, or — with `publishAt` in the future — schedules it: every check (approval of
+   * exactly that revision, no open safety finding) is made now and made again when the time comes, by
+   * `publishDue`. A later edit or an open finding then drops the schedule (logged) instead of publishing.
+   */
   async publish(
     caseId: string,
     statementId: string,
@@ -719,74 +729,159 @@ export class Statements {
     principal: Principal,
     actor: Actor,
     now: Date,
+    publishAt?: Date,
   ): Promise<StatementView> {
+    const scheduled = publishAt !== undefined && publishAt.getTime() > now.getTime();
     const view = await this.change(caseId, statementId, principal, async (row, manager) => {
-      this.assertNotPublished(row);
-      if (row.kind !== 'statement') {
-        throw new IllegalStateError(
-          'A notice template for affected persons is not published: subject-notifier sends its approved revision.',
-          { code: 'not_publishable' },
+      const checked = await this.publishable(row, revision, manager);
+      if (scheduled) {
+        await manager.query(
+          `INSERT INTO "${this.schema}".scheduled_publications
+             (statement_id, case_id, revision, publish_at, actor, scheduled_at)
+           VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (statement_id) DO UPDATE SET revision = EXCLUDED.revision, publish_at = EXCLUDED.publish_at,
+             actor = EXCLUDED.actor, scheduled_at = EXCLUDED.scheduled_at`,
+          [statementId, caseId, revision, publishAt, JSON.stringify(actor), now],
         );
+        return;
       }
-      this.assertCurrent(row, revision);
-      const current = await this.readRevision(statementId, revision, manager);
-      const approvals: Array<{ content_hash: string }> = await manager.query(
-        `SELECT content_hash FROM "${this.schema}".statement_approvals WHERE statement_id = $1 AND revision = $2`,
-        [statementId, revision],
-      );
-      if (approvals[0]?.content_hash !== current.contentHash) {
-        throw new IllegalStateError(
-          `Revision ${revision} has no approval by the client: submit it for consultation and have it approved.`,
-          { code: 'approval_required' },
-        );
-      }
-      const findings = await this.findings(statementId, row.caseId, row.kind, current.content, manager);
-      const open = findings.filter((f) => !f.accepted);
-      if (open.length > 0) {
-        throw new ApiError(
-          'illegal_state',
-          `${open.length} safety-check finding(s) must be fixed or accepted with a reason before publishing.`,
-          {
-            code: 'safety_findings_open',
-            details: open.map((f) => ({
-              field: f.section,
-              problem: `${f.kind} ${f.masked} (finding ${f.findingId})`,
-            })),
-          },
-        );
-      }
-      const slug = `${now.toISOString().slice(0, 10)}-s${row.number}-${statementId.slice(0, 8)}`;
-      await manager.query(
-        `INSERT INTO "${this.schema}".published_statements
-           (slug, statement_id, case_id, kind, number, revision, content_hash, content, published_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [
-          slug,
-          statementId,
-          caseId,
-          row.kind,
-          row.number,
-          revision,
-          current.contentHash,
-          current.content,
-          now.toISOString(),
-        ],
-      );
-      await this.setStatus(manager, statementId, 'published');
-      await this.emit(manager, row, actor, now, 'StatementPublished', {
-        statementId,
-        contractId: row.contractId,
-        number: row.number,
-        revision,
-        contentHash: current.contentHash,
-        slug,
-        publishedAt: toTimestampJson(now),
-        acceptedFindingCount: findings.length,
-        kind: KIND_ENUM[row.kind],
-      });
+      await this.publishChecked(row, checked, actor, now, manager);
     });
-    this.deps.onPublished?.();
+    if (!scheduled) this.deps.onPublished?.();
     return view;
+  }
+
+  /**
+   * Publishes the scheduled statements whose time has come (one transaction each, claimed with SKIP LOCKED so
+   * two instances never publish one twice). Answers how many were published.
+   */
+  async publishDue(now: Date): Promise<number> {
+    let published = 0;
+    for (;;) {
+      const outcome = await this.deps.dataSource.transaction(async (manager) => {
+        const [due]: Array<{ statement_id: string; case_id: string; revision: number; actor: Actor }> =
+          await manager.query(
+            `SELECT statement_id, case_id, revision, actor FROM "${this.schema}".scheduled_publications
+              WHERE publish_at <= $1 ORDER BY publish_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
+            [now],
+          );
+        if (!due) return 'none' as const;
+        await manager.query(`DELETE FROM "${this.schema}".scheduled_publications WHERE statement_id = $1`, [
+          due.statement_id,
+        ]);
+        const row = await this.row(due.case_id, due.statement_id, manager, true);
+        try {
+          await manager.query('SAVEPOINT scheduled_publication');
+          const checked = await this.publishable(row, due.revision, manager);
+          await this.publishChecked(row, checked, due.actor, now, manager);
+          return 'published' as const;
+        } catch (error) {
+          if (!(error instanceof DomainError) && !(error instanceof ApiError)) throw error;
+          await manager.query('ROLLBACK TO SAVEPOINT scheduled_publication');
+          this.#logger.warn(
+            `the scheduled publication of statement ${due.statement_id} revision ${due.revision} was dropped: ${error.message}`,
+          );
+          return 'dropped' as const;
+        }
+      });
+      if (outcome === 'none') break;
+      if (outcome === 'published') published++;
+    }
+    if (published > 0) this.deps.onPublished?.();
+    return published;
+  }
+
+  /** The publication scheduled for the statement, if any, as the view shows it. */
+  private async scheduleOf(statementId: string) {
+    const [row]: Array<{ revision: number; publish_at: Date }> = await this.deps.dataSource.query(
+      `SELECT revision, publish_at FROM "${this.schema}".scheduled_publications WHERE statement_id = $1`,
+      [statementId],
+    );
+    return row
+      ? { scheduledPublication: { revision: row.revision, publishAt: row.publish_at.toISOString() } }
+      : {};
+  }
+
+  /** The checks before publishing a revision; answers what publishing it needs. */
+  private async publishable(row: StatementRow, revision: number, manager: EntityManager) {
+    const statementId = row.statementId;
+    this.assertNotPublished(row);
+    if (row.kind !== 'statement') {
+      throw new IllegalStateError(
+        'A notice template for affected persons is not published: subject-notifier sends its approved revision.',
+        { code: 'not_publishable' },
+      );
+    }
+    this.assertCurrent(row, revision);
+    const current = await this.readRevision(statementId, revision, manager);
+    const approvals: Array<{ content_hash: string }> = await manager.query(
+      `SELECT content_hash FROM "${this.schema}".statement_approvals WHERE statement_id = $1 AND revision = $2`,
+      [statementId, revision],
+    );
+    if (approvals[0]?.content_hash !== current.contentHash) {
+      throw new IllegalStateError(
+        `Revision ${revision} has no approval by the client: submit it for consultation and have it approved.`,
+        { code: 'approval_required' },
+      );
+    }
+    const findings = await this.findings(statementId, row.caseId, row.kind, current.content, manager);
+    const open = findings.filter((f) => !f.accepted);
+    if (open.length > 0) {
+      throw new ApiError(
+        'illegal_state',
+        `${open.length} safety-check finding(s) must be fixed or accepted with a reason before publishing.`,
+        {
+          code: 'safety_findings_open',
+          details: open.map((f) => ({
+            field: f.section,
+            problem: `${f.kind} ${f.masked} (finding ${f.findingId})`,
+          })),
+        },
+      );
+    }
+    return { revision, current, findings };
+  }
+
+  private async publishChecked(
+    row: StatementRow,
+    { revision, current, findings }: Awaited<ReturnType<Statements['publishable']>>,
+    actor: Actor,
+    now: Date,
+    manager: EntityManager,
+  ): Promise<void> {
+    const { statementId, caseId } = row;
+    const slug = `${now.toISOString().slice(0, 10)}-s${row.number}-${statementId.slice(0, 8)}`;
+    await manager.query(
+      `INSERT INTO "${this.schema}".published_statements
+         (slug, statement_id, case_id, kind, number, revision, content_hash, content, published_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [
+        slug,
+        statementId,
+        caseId,
+        row.kind,
+        row.number,
+        revision,
+        current.contentHash,
+        current.content,
+        now.toISOString(),
+      ],
+    );
+    await manager.query(`DELETE FROM "${this.schema}".scheduled_publications WHERE statement_id = $1`, [
+      statementId,
+    ]);
+    await this.setStatus(manager, statementId, 'published');
+    await this.emit(manager, row, actor, now, 'StatementPublished', {
+      statementId,
+      contractId: row.contractId,
+      number: row.number,
+      revision,
+      contentHash: current.contentHash,
+      slug,
+      publishedAt: toTimestampJson(now),
+      acceptedFindingCount: findings.length,
+      kind: KIND_ENUM[row.kind],
+    });
   }
 }
 
