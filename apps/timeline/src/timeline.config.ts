@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import { ALL_EVENT_TOPICS } from '#libs/contracts';
-import { AsInteger, AsList, Check, Env, IsIntegerInRange, IsOneOf, loadConfig } from '#libs/platform';
+import { AsInteger, AsList, Check, Env, IsIntegerInRange, IsOneOf } from '#libs/platform';
 import { CLOCK_KINDS, type ClockKind } from './clocks/index.js';
 
 const SQL_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -167,9 +167,4 @@ export class TimelineConfig {
     'must be a comma-separated list of schema names',
   )
   readonly auditSourceSchemas!: readonly string[];
-}
-
-/** The timeline's settings from an environment; the defaults when a service was started without them. */
-export function timelineConfigOf(config?: TimelineConfig): TimelineConfig {
-  return config ?? loadConfig({ timeline: TimelineConfig }, { env: {} }).timeline;
 }

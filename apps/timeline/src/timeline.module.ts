@@ -31,7 +31,7 @@ import { CaseProjector } from './projection/case-projector.js';
 import { CaseReader } from './projection/case-reader.js';
 import { CasesController } from './projection/cases.controller.js';
 import { DeadlineScheduler } from './scheduler/deadline-scheduler.js';
-import { TimelineConfig, timelineConfigOf } from './timeline.config.js';
+import { TimelineConfig } from './timeline.config.js';
 import { timelineMigrations } from './timeline.migrations.js';
 import { TIMELINE_CLOCK, TIMELINE_SETTINGS } from './tokens.js';
 
@@ -39,8 +39,6 @@ export { TIMELINE_CLOCK } from './tokens.js';
 
 /** Consumer group of the history projection: one per deployment of the service (its SERVICE_NAME). */
 export const historyGroupOf = (service: ServiceConfig) => `${service.name}.history`;
-
-const optionalConfig = { token: TimelineConfig, optional: true };
 
 /**
  * The timeline service: consumes every service's events into each case's history, keeps each case's
@@ -63,7 +61,8 @@ const optionalConfig = { token: TimelineConfig, optional: true };
   ],
   providers: [
     { provide: TIMELINE_CLOCK, useValue: systemClock },
-    { provide: TIMELINE_SETTINGS, inject: [optionalConfig], useFactory: timelineConfigOf },
+    // required: a host that does not load TimelineConfig fails at start instead of running on defaults
+    { provide: TIMELINE_SETTINGS, useExisting: TimelineConfig },
     {
       provide: ClockSettingsStore,
       inject: [TIMELINE_SETTINGS],

@@ -25,3 +25,4 @@ export { InvalidMasterKeys, MasterKey, parseMasterKeys } from './master-keys.js'
 export { sealingMigrations } from './migrations.js';
 export { sealedFromJson, sealedFromMessage, sealedToJson, sealedToMessage } from './sealed-text.js';
 export { SealingConfig } from './sealing.config.js';
+export { CaseTextOpener, type OpenedText } from './text-opener.js';

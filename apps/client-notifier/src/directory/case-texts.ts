@@ -1,26 +1,10 @@
-import type { SealedTextJson } from '#libs/contracts';
-import { type CaseKeyring, KeyDestroyedError, sealedFromJson } from '#libs/sealing';
+import { CaseTextOpener } from '#libs/sealing';
 
-/** A case text opened for a message: the text, or the fact that the case's data was erased (Art. 7). */
-export type OpenedText = { readonly text: string } | { readonly erased: true };
+export type { OpenedText } from '#libs/sealing';
 
 /**
  * Opens the free text of intake's events with the case keys in intake's schema (`INTAKE_SCHEMA`): the
  * second deliberate read outside the service's schema (SELECT on `case_keys`, docs/client-notifier.md).
- * It only unseals: `unseal` never creates a key. A destroyed key (the case was erased) is not an error
- * here: the message then says that the text was erased.
+ * An erased case's texts open as "erased", and the message says so.
  */
-export class CaseTexts {
-  constructor(private readonly keyring: CaseKeyring) {}
-
-  async open(sealed: SealedTextJson | undefined, purpose: string): Promise<OpenedText | undefined> {
-    if (sealed === undefined || sealed.ciphertext === undefined || sealed.keyId === undefined)
-      return undefined;
-    try {
-      return { text: await this.keyring.unseal(sealedFromJson(sealed), purpose) };
-    } catch (error) {
-      if (error instanceof KeyDestroyedError) return { erased: true };
-      throw error;
-    }
-  }
-}
+export class CaseTexts extends CaseTextOpener {}

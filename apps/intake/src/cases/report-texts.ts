@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { SEALED_TEXT_PURPOSES, type SealedTextJson } from '#libs/contracts';
-import { type CaseKeyring, KeyDestroyedError, sealedFromJson, sealedToJson } from '#libs/sealing';
+import { type CaseKeyring, CaseTextOpener, type OpenedText, sealedToJson } from '#libs/sealing';
 import {
   CIRCUMSTANCE_PARTS,
   type LeakCircumstancesFacts,
@@ -96,31 +96,14 @@ export async function sealReportTexts(
   return out;
 }
 
-/** A sealed text opened for reading; `erased` when the case's key was destroyed (Art. 7 return or erasure). */
-export type OpenedText = { text: string } | { erased: true };
-
-/** Opens one sealed text; an erased case yields a marker instead of an error. */
-export async function openText(
-  keyring: CaseKeyring,
-  sealed: SealedTextJson | undefined,
-  purpose: string,
-): Promise<OpenedText | undefined> {
-  if (sealed === undefined) return undefined;
-  try {
-    return { text: await keyring.unseal(sealedFromJson(sealed), purpose) };
-  } catch (error) {
-    if (error instanceof KeyDestroyedError) return { erased: true };
-    throw error;
-  }
-}
-
 /** The text of an opened item, or `null` when the case was erased (the API shows `null` with `erased`). */
 const textOf = (opened: OpenedText | undefined) =>
   opened === undefined ? undefined : 'text' in opened ? opened.text : null;
 
 /** The report's text items in clear (or `null` for erased ones), for an authorised reader. */
 export async function openReportTexts(keyring: CaseKeyring, facts: ReportFacts) {
-  const open = (sealed: SealedTextJson | undefined, purpose: string) => openText(keyring, sealed, purpose);
+  const opener = new CaseTextOpener(keyring);
+  const open = (sealed: SealedTextJson | undefined, purpose: string) => opener.open(sealed, purpose);
   const [description, measuresTaken, ...parts] = await Promise.all([
     open(facts.description, PURPOSES.description),
     open(facts.measuresTaken, PURPOSES.measuresTaken),
