@@ -159,12 +159,18 @@ describe('client-notifier killed with SIGKILL in the middle of 200 reports', () 
     expect(copies).toBeGreaterThanOrEqual(0);
     expect(copies).toBeLessThanOrEqual(POOL_SIZE);
 
-    const rows: Array<{ status: string; n: number }> = await world.db.query(
-      `SELECT status, count(*)::int AS n FROM "${world.schema}".deliveries
-        WHERE contract_id = $1 AND kind = 'first_notice' GROUP BY status`,
-      [contract.id],
-    );
-    expect(rows).toEqual([{ status: 'sent', n: expected }]);
+    // each record is written just after its mail's acceptance (the documented window): wait for the last
+    const statuses = async (): Promise<Array<{ status: string; n: number }>> =>
+      world.db.query(
+        `SELECT status, count(*)::int AS n FROM "${world.schema}".deliveries
+          WHERE contract_id = $1 AND kind = 'first_notice' GROUP BY status`,
+        [contract.id],
+      );
+    await waitFor(async () => ((await statuses()).some((r) => r.status === 'sending') ? undefined : true), {
+      timeoutMs: 15_000,
+      message: 'every first notice recorded with its SMTP answer',
+    });
+    expect(await statuses()).toEqual([{ status: 'sent', n: expected }]);
     const [{ n: sentEvents }] = await world.db.query(
       `SELECT count(*)::int AS n FROM "${world.schema}".events
         WHERE type = 'ClientNotificationSent' AND data->>'kind' = 'NOTIFICATION_KIND_FIRST_NOTICE'`,

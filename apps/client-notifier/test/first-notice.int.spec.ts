@@ -130,12 +130,22 @@ describe('the first notice', () => {
   });
 
   it('keeps a delivery record per message with the SMTP answer and records ClientNotificationSent', async () => {
-    const res = await request(notifier.app.getHttpServer())
-      .get(`/cases/${events.caseId}/correspondence`)
-      .set('Authorization', `Bearer ${await signAccessToken(keys, testPrincipal('auditor'))}`)
-      .expect(200);
-    const notices = res.body.messages.filter((m: { kind: string }) => m.kind === 'first_notice');
-    expect(notices).toHaveLength(2);
+    const auditor = `Bearer ${await signAccessToken(keys, testPrincipal('auditor'))}`;
+    // the record is written just after the SMTP server's acceptance (the documented window): wait for it
+    const notices = await waitFor(
+      async () => {
+        const res = await request(notifier.app.getHttpServer())
+          .get(`/cases/${events.caseId}/correspondence`)
+          .set('Authorization', auditor)
+          .expect(200);
+        const firsts = res.body.messages.filter((m: { kind: string }) => m.kind === 'first_notice');
+        return firsts.length === 2 &&
+          firsts.every((m: { status: string }) => m.status !== 'sending' && m.status !== 'pending')
+          ? firsts
+          : undefined;
+      },
+      { timeoutMs: 10_000, message: 'both first notices recorded with the SMTP answer' },
+    );
     for (const notice of notices) {
       expect(notice).toMatchObject({ status: 'sent', attempts: 1, recipientKind: 'client_contact' });
       expect(notice.smtpResponse).toMatch(/^250/);
